@@ -1,0 +1,67 @@
+/* sy-history.h — the request history: SQLite on its own writer thread.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* One routed request. Strings may be NULL. Numbers < 0 mean "unknown" (NULL in SQL). */
+typedef struct {
+  char    *request_id;       /* "sy-…", unique */
+  gint64   started_at_us;    /* g_get_real_time () at arrival */
+  char    *client;           /* token label or User-Agent */
+  char    *surface;          /* "chat.completions", "messages", "responses" */
+  char    *requested_model;  /* what the client asked for */
+  char    *profile;          /* profile name, if any */
+  char    *provider;         /* provider that answered (or last tried) */
+  char    *model;            /* upstream model */
+  gboolean stream;
+  int      status;           /* HTTP status sent to the client; 499 client gone */
+  char    *error;            /* final error message, NULL on success */
+  char    *attempts_json;    /* JSON array: [{"provider","model","status","error","ms"}] */
+  char    *route_json;       /* JSON object with the routing reasons */
+  gint64   prompt_tokens;
+  gint64   completion_tokens;
+  gint64   cached_tokens;
+  gint64   cache_write_tokens;
+  gint64   reasoning_tokens;
+  gboolean cost_known;       /* FALSE: all cost columns NULL */
+  double   cost;
+  double   cost_input;
+  double   cost_output;
+  double   cost_cache_read;
+  double   cost_cache_write;
+  double   ttft_ms;          /* < 0 unknown */
+  double   total_ms;
+  double   tokens_per_s;     /* < 0 unknown */
+  char    *request_body;     /* NULL when body storage is off */
+  char    *response_body;
+} SyHistoryRecord;
+
+SyHistoryRecord *sy_history_record_new  (void);
+void             sy_history_record_free (SyHistoryRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyHistoryRecord, sy_history_record_free)
+
+#define SY_TYPE_HISTORY (sy_history_get_type ())
+G_DECLARE_FINAL_TYPE (SyHistory, sy_history, SY, HISTORY, GObject)
+
+/* Opens (creating if needed, with parent directories) and migrates the database,
+ * then starts the writer thread. A database from a newer version fails with
+ * G_IO_ERROR_READ_ONLY and a clear message. */
+SyHistory *sy_history_new    (const char      *path,
+                              GError         **error);
+const char *sy_history_get_path (SyHistory *self);
+
+/* Queues @record (takes ownership); never blocks on SQLite. */
+void       sy_history_record (SyHistory       *self,
+                              SyHistoryRecord *record);
+
+/* Blocks until everything queued before the call is committed. */
+void       sy_history_flush  (SyHistory       *self);
+
+/* Flushes and stops the writer thread; further records are dropped. Idempotent;
+ * dispose calls it. */
+void       sy_history_close  (SyHistory       *self);
+
+G_END_DECLS

@@ -1,0 +1,65 @@
+/* sy-keys.h — provider keys: the Secret Service through libsecret, then the environment.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  SY_KEY_SOURCE_NONE,
+  SY_KEY_SOURCE_KEYRING,
+  SY_KEY_SOURCE_KEY_ENV,      /* the provider's configured key_env */
+  SY_KEY_SOURCE_DEFAULT_ENV,  /* the provider's usual variable */
+} SyKeySource;
+
+#define SY_TYPE_KEYS (sy_keys_get_type ())
+G_DECLARE_FINAL_TYPE (SyKeys, sy_keys, SY, KEYS, GObject)
+
+SyKeys   *sy_keys_new                (void);
+
+/* Lookup order: keyring (schema io.github.switchyard.Switchyard.Key, attribute
+ * provider=@provider_id), then $@key_env, then $@default_env (either may be NULL).
+ * Results are cached in memory for a short time so the request path does not do a
+ * D-Bus round trip per request. No Secret Service is not an error: the lookup goes on
+ * to the environment. Finishes with NULL (no error) when no key is found. */
+void      sy_keys_lookup_async       (SyKeys              *self,
+                                      const char          *provider_id,
+                                      const char          *key_env,
+                                      const char          *default_env,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+char     *sy_keys_lookup_finish      (SyKeys              *self,
+                                      GAsyncResult        *result,
+                                      SyKeySource         *source,
+                                      GError             **error);
+
+void      sy_keys_store_async        (SyKeys              *self,
+                                      const char          *provider_id,
+                                      const char          *secret,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean  sy_keys_store_finish       (SyKeys              *self,
+                                      GAsyncResult        *result,
+                                      GError             **error);
+
+void      sy_keys_clear_async        (SyKeys              *self,
+                                      const char          *provider_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean  sy_keys_clear_finish       (SyKeys              *self,
+                                      GAsyncResult        *result,
+                                      GError             **error);
+
+/* Drops the in-memory cache (after store/clear it is dropped for that provider). */
+void      sy_keys_invalidate         (SyKeys              *self,
+                                      const char          *provider_id);
+
+/* A human sentence telling how to add a key for @provider_id (no secret in it). */
+char     *sy_keys_how_to_add         (const char          *provider_id,
+                                      const char          *default_env);
+
+G_END_DECLS
