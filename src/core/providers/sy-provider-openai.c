@@ -1,0 +1,143 @@
+/* sy-provider-openai.c — the OpenAI-compatible upstream adapter (Chat Completions).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-openai"
+
+#include "sy-provider-openai.h"
+#include "sy-json.h"
+
+/* Request members that name an upstream or a credential: the upstream comes only
+ * from config (design.md, Security), so these never travel. */
+static const char * const dropped_members[] = {
+  "base_url", "api_base", "api_key", "apiKey", "baseURL", "endpoint",
+};
+
+SoupMessage *
+sy_provider_openai_build (const SyProvider *provider,
+                          const char       *model,
+                          JsonObject       *request,
+                          gboolean          stream,
+                          const char       *key)
+{
+  g_autoptr(JsonNode) copy = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  JsonObject *object;
+  SoupMessage *msg;
+  SoupMessageHeaders *headers;
+  gsize length = 0;
+
+  g_return_val_if_fail (provider != NULL && provider->base_url != NULL, NULL);
+
+  /* The request object belongs to the exchange, which keeps the client's original
+   * bytes for history: rewriting it in place for each attempt is safe. */
+  copy = json_node_init_object (json_node_alloc (), request);
+  object = request;
+
+  json_object_set_string_member (object, "model", model);
+  for (guint i = 0; i < G_N_ELEMENTS (dropped_members); i++)
+    json_object_remove_member (object, dropped_members[i]);
+
+  if (stream)
+    {
+      JsonObject *options = sy_json_get_object (object, "stream_options");
+
+      json_object_set_boolean_member (object, "stream", TRUE);
+      if (options == NULL)
+        {
+          options = json_object_new ();
+          json_object_set_object_member (object, "stream_options", options);
+        }
+      json_object_set_boolean_member (options, "include_usage", TRUE);
+    }
+
+  {
+    g_autoptr(JsonGenerator) generator = json_generator_new ();
+    json_generator_set_root (generator, copy);
+    body = json_generator_to_data (generator, &length);
+  }
+
+  url = g_strconcat (provider->base_url, "/chat/completions", NULL);
+  msg = soup_message_new (SOUP_METHOD_POST, url);
+  if (msg == NULL)
+    return NULL;
+
+  headers = soup_message_get_request_headers (msg);
+  if (key != NULL && *key != '\0')
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", key, NULL);
+      soup_message_headers_replace (headers, "Authorization", auth);
+    }
+  soup_message_headers_replace (headers, "Accept", stream ? "text/event-stream" : "application/json");
+
+  bytes = g_bytes_new_take (g_steal_pointer (&body), length);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+
+  return msg;
+}
+
+void
+sy_provider_openai_read_usage (JsonObject *usage,
+                               SyUsage    *out)
+{
+  JsonObject *prompt_details = sy_json_get_object (usage, "prompt_tokens_details");
+  JsonObject *completion_details = sy_json_get_object (usage, "completion_tokens_details");
+
+  memset (out, 0, sizeof *out);
+  out->prompt_tokens = MAX (0, sy_json_get_int (usage, "prompt_tokens", 0));
+  out->completion_tokens = MAX (0, sy_json_get_int (usage, "completion_tokens", 0));
+  out->cached_tokens = MAX (0, sy_json_get_int (prompt_details, "cached_tokens", 0));
+  /* DeepSeek reports cache hits at the top level instead. */
+  if (out->cached_tokens == 0)
+    out->cached_tokens = MAX (0, sy_json_get_int (usage, "prompt_cache_hit_tokens", 0));
+  out->cache_write_tokens = MAX (0, sy_json_get_int (prompt_details, "cache_write_tokens", 0));
+  out->reasoning_tokens = MAX (0, sy_json_get_int (completion_details, "reasoning_tokens", 0));
+}
+
+void
+sy_provider_openai_add_cost (JsonObject   *usage,
+                             const SyCost *cost)
+{
+  JsonObject *details;
+
+  if (!cost->known)
+    {
+      json_object_set_null_member (usage, "cost");
+      json_object_set_null_member (usage, "cost_details");
+      return;
+    }
+
+  json_object_set_double_member (usage, "cost", cost->total);
+  details = json_object_new ();
+  json_object_set_double_member (details, "input", cost->input);
+  json_object_set_double_member (details, "output", cost->output);
+  json_object_set_double_member (details, "cache_read", cost->cache_read);
+  json_object_set_double_member (details, "cache_write", cost->cache_write);
+  json_object_set_object_member (usage, "cost_details", details);
+}
+
+char *
+sy_provider_openai_error_message (GBytes *body)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+  JsonNode *error;
+  gsize length = 0;
+  const char *data;
+
+  if (body == NULL)
+    return NULL;
+  data = g_bytes_get_data (body, &length);
+  if (length == 0 || (root = sy_json_parse (data, length, NULL)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  object = json_node_get_object (root);
+  error = json_object_get_member (object, "error");
+  if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
+    return g_strdup (sy_json_get_string (json_node_get_object (error), "message"));
+  if (error != NULL && JSON_NODE_HOLDS_VALUE (error) &&
+      json_node_get_value_type (error) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (error));
+  return g_strdup (sy_json_get_string (object, "message"));
+}

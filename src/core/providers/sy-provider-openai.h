@@ -1,0 +1,34 @@
+/* sy-provider-openai.h — the OpenAI-compatible upstream adapter (Chat Completions).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#include "sy-config.h"
+#include "sy-cost.h"
+
+G_BEGIN_DECLS
+
+/* A POST to PROVIDER.base_url + "/chat/completions" carrying @request (the hub
+ * request, rewritten in place) with only `model` rewritten, client-supplied upstream
+ * URLs and keys dropped, and `stream_options.include_usage` asked for when
+ * streaming so that streamed answers carry usage too. */
+SoupMessage *sy_provider_openai_build (const SyProvider *provider,
+                                       const char       *model,
+                                       JsonObject       *request,
+                                       gboolean          stream,
+                                       const char       *key);
+
+/* Reads an OpenAI usage object into hub usage. */
+void         sy_provider_openai_read_usage (JsonObject *usage,
+                                            SyUsage    *out);
+
+/* Adds "cost" (null when unknown) and "cost_details" to an OpenAI usage object. */
+void         sy_provider_openai_add_cost   (JsonObject   *usage,
+                                            const SyCost *cost);
+
+/* The message of an OpenAI-style error body, or NULL. */
+char        *sy_provider_openai_error_message (GBytes *body);
+
+G_END_DECLS

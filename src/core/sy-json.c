@@ -1,0 +1,187 @@
+/* sy-json.c — JSON helpers: depth-checked parsing, lookups and serialisation.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard"
+
+#include "sy-json.h"
+
+gboolean
+sy_json_depth_ok (const char *data,
+                  gsize       length,
+                  guint       max_depth)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '[':
+        case '{':
+          if (++depth > max_depth)
+            return FALSE;
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+        default:
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+JsonNode *
+sy_json_parse (const char  *data,
+               gsize        length,
+               GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!sy_json_depth_ok (data, length, SY_JSON_MAX_DEPTH))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                   "JSON nests deeper than %d levels", SY_JSON_MAX_DEPTH);
+      return NULL;
+    }
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                   "Invalid JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                           "Invalid JSON: empty document");
+      return NULL;
+    }
+
+  return json_parser_steal_root (parser);
+}
+
+char *
+sy_json_to_string (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, node);
+  return json_generator_to_data (generator, NULL);
+}
+
+char *
+sy_json_object_to_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return sy_json_to_string (node);
+}
+
+static JsonNode *
+member_of_type (JsonObject *object,
+                const char *member,
+                GType       value_type)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  if (value_type == G_TYPE_DOUBLE)
+    {
+      GType t = json_node_get_value_type (node);
+      return (t == G_TYPE_DOUBLE || t == G_TYPE_INT64) ? node : NULL;
+    }
+  return json_node_get_value_type (node) == value_type ? node : NULL;
+}
+
+const char *
+sy_json_get_string (JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node = member_of_type (object, member, G_TYPE_STRING);
+
+  return node != NULL ? json_node_get_string (node) : NULL;
+}
+
+gint64
+sy_json_get_int (JsonObject *object,
+                 const char *member,
+                 gint64      fallback)
+{
+  JsonNode *node = member_of_type (object, member, G_TYPE_DOUBLE);
+
+  if (node == NULL)
+    return fallback;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  return (gint64) json_node_get_double (node);
+}
+
+double
+sy_json_get_double (JsonObject *object,
+                    const char *member,
+                    double      fallback)
+{
+  JsonNode *node = member_of_type (object, member, G_TYPE_DOUBLE);
+
+  return node != NULL ? json_node_get_double (node) : fallback;
+}
+
+gboolean
+sy_json_get_bool (JsonObject *object,
+                  const char *member,
+                  gboolean    fallback)
+{
+  JsonNode *node = member_of_type (object, member, G_TYPE_BOOLEAN);
+
+  return node != NULL ? json_node_get_boolean (node) : fallback;
+}
+
+JsonObject *
+sy_json_get_object (JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, member);
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+sy_json_get_array (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, member);
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}

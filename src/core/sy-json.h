@@ -1,0 +1,42 @@
+/* sy-json.h — JSON helpers: depth-checked parsing, lookups and serialisation.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define SY_JSON_MAX_DEPTH 512
+
+/* TRUE when no array/object nests deeper than @max_depth. Scans bytes without
+ * parsing: json-glib 1.6 recurses without limit, so this runs first. */
+gboolean    sy_json_depth_ok    (const char  *data,
+                                 gsize        length,
+                                 guint        max_depth);
+
+/* Parses @data after the depth check. Errors name the problem in one sentence. */
+JsonNode   *sy_json_parse       (const char  *data,
+                                 gsize        length,
+                                 GError     **error);
+
+char       *sy_json_to_string   (JsonNode    *node);
+char       *sy_json_object_to_string (JsonObject *object);
+
+/* Lookups that tolerate missing members and wrong types. */
+const char *sy_json_get_string  (JsonObject  *object,
+                                 const char  *member);
+gint64      sy_json_get_int     (JsonObject  *object,
+                                 const char  *member,
+                                 gint64       fallback);
+double      sy_json_get_double  (JsonObject  *object,
+                                 const char  *member,
+                                 double       fallback);
+gboolean    sy_json_get_bool    (JsonObject  *object,
+                                 const char  *member,
+                                 gboolean     fallback);
+JsonObject *sy_json_get_object  (JsonObject  *object,
+                                 const char  *member);
+JsonArray  *sy_json_get_array   (JsonObject  *object,
+                                 const char  *member);
+
+G_END_DECLS

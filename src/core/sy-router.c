@@ -1,0 +1,1340 @@
+/* sy-router.c — turns a request into a plan of attempts and drives them upstream.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-router"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+#include "sy-json.h"
+#include "sy-provider-openai.h"
+#include "sy-router.h"
+#include "sy-sse.h"
+
+#define READ_CHUNK            (16 * 1024)
+#define MAX_ERROR_BODY        (1024 * 1024)
+#define MAX_RESPONSE_BODY     (64 * 1024 * 1024)
+#define MAX_HISTORY_BODY      (1024 * 1024)
+#define MAX_SSE_EVENT         (8 * 1024 * 1024)
+#define MAX_ATTEMPTS_TOTAL    8
+
+struct _SyRouter
+{
+  GObject       parent_instance;
+
+  /* owned references */
+  SyConfig     *config;
+  SyKeys       *keys;
+  SyHistory    *history;
+  SoupSession  *session;
+  GMainContext *context;
+
+  /* state */
+  GHashTable   *exchanges;   /* SyExchange* set, in flight */
+  guint64       next_id;
+};
+
+G_DEFINE_FINAL_TYPE (SyRouter, sy_router, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (sy-router-error-quark, sy_router_error)
+
+typedef enum {
+  PHASE_IDLE,
+  PHASE_CONNECT,     /* until the request is written */
+  PHASE_FIRST_BYTE,  /* until the first body byte or event */
+  PHASE_BODY,        /* reading: idle timeout between chunks */
+} Phase;
+
+struct _SyExchange
+{
+  gatomicrefcount       ref_count;
+
+  /* owned references */
+  SyRouter             *router;
+  JsonNode             *request;
+  GBytes               *raw_body;
+  GPtrArray            *plan;
+  JsonArray            *attempts;
+  GCancellable         *cancellable;   /* the current attempt */
+  SyProvider           *provider;
+  SoupMessage          *msg;
+  GInputStream         *input;
+  SySseParser          *sse;
+  GByteArray           *buffer;
+  GString              *history_body;
+  GSource              *timer;
+  GSource              *keepalive;
+  GSource              *backoff;
+
+  /* sink */
+  const SyExchangeSink *sink;
+  gpointer              sink_data;
+
+  /* request */
+  char                 *request_id;
+  char                 *surface;
+  char                 *client;
+  char                 *requested_model;
+  char                 *profile;
+  gboolean              stream;
+  gint64                started_at_us;
+  gint64                t0;
+
+  /* plan progress */
+  guint                 plan_index;
+  guint                 tries_on_candidate;
+  guint                 attempts_sent;
+  char                 *model;
+  char                 *key;
+  gint64                attempt_t0;
+  Phase                 phase;
+  const char           *timeout_reason;
+
+  /* outcome */
+  gboolean              headers_sent;
+  gboolean              content_sent;
+  gboolean              saw_done;
+  gboolean              client_gone;
+  gboolean              finished;
+  gboolean              have_usage;
+  SyUsage               usage;
+  SyCost                cost;
+  gint64                t_first;
+  guint                 last_status;
+  char                 *last_type;
+  char                 *last_error;
+  char                 *last_retry_after;
+  guint                 final_status;
+  char                 *final_error;
+};
+
+static void exchange_next_attempt (SyExchange *ex);
+static void exchange_attempt_failed (SyExchange *ex, guint status, const char *type,
+                                     const char *message, gboolean retryable,
+                                     const char *retry_after);
+static void exchange_read_more (SyExchange *ex);
+
+void
+sy_candidate_free (SyCandidate *candidate)
+{
+  if (candidate == NULL)
+    return;
+  g_free (candidate->provider_id);
+  g_free (candidate->model);
+  g_free (candidate);
+}
+
+static SyCandidate *
+candidate_new (const char *provider_id,
+               const char *model)
+{
+  SyCandidate *candidate = g_new0 (SyCandidate, 1);
+
+  candidate->provider_id = g_strdup (provider_id);
+  candidate->model = g_strdup (model);
+  return candidate;
+}
+
+/* ---------------------------------------------------------------- router */
+
+static void
+sy_router_dispose (GObject *object)
+{
+  SyRouter *self = SY_ROUTER (object);
+
+  sy_router_cancel_all (self);
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (sy_router_parent_class)->dispose (object);
+}
+
+static void
+sy_router_finalize (GObject *object)
+{
+  SyRouter *self = SY_ROUTER (object);
+
+  g_clear_pointer (&self->exchanges, g_hash_table_unref);
+  g_clear_object (&self->config);
+  g_clear_object (&self->keys);
+  g_clear_object (&self->history);
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (sy_router_parent_class)->finalize (object);
+}
+
+static void
+sy_router_class_init (SyRouterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sy_router_dispose;
+  object_class->finalize = sy_router_finalize;
+}
+
+static void
+sy_router_init (SyRouter *self)
+{
+  self->exchanges = g_hash_table_new (NULL, NULL);
+}
+
+SyRouter *
+sy_router_new (SyConfig  *config,
+               SyKeys    *keys,
+               SyHistory *history)
+{
+  SyRouter *self;
+
+  g_return_val_if_fail (SY_IS_CONFIG (config), NULL);
+  g_return_val_if_fail (SY_IS_KEYS (keys), NULL);
+
+  self = g_object_new (SY_TYPE_ROUTER, NULL);
+  self->config = g_object_ref (config);
+  self->keys = g_object_ref (keys);
+  self->history = history != NULL ? g_object_ref (history) : NULL;
+  self->context = g_main_context_ref_thread_default ();
+
+  /* libsoup's defaults (2 connections per host, 60 s I/O timeout) would queue
+   * parallel requests and kill a model that thinks for a minute: our own timers
+   * enforce design.md's timeouts instead. */
+  self->session = g_object_new (SOUP_TYPE_SESSION,
+                                "max-conns", 256,
+                                "max-conns-per-host", 64,
+                                "timeout", 0,
+                                "idle-timeout", 60,
+                                "user-agent", "Switchyard/" PACKAGE_VERSION,
+                                NULL);
+  return self;
+}
+
+SyConfig *
+sy_router_get_config (SyRouter *self)
+{
+  g_return_val_if_fail (SY_IS_ROUTER (self), NULL);
+  return self->config;
+}
+
+static void
+add_bare_candidates (SyRouter   *self,
+                     const char *model,
+                     GPtrArray  *plan)
+{
+  g_autoptr(GPtrArray) models = sy_catalog_find_bare (sy_config_get_catalog (self->config), model);
+
+  for (guint i = 0; models != NULL && i < models->len; i++)
+    {
+      const SyModelInfo *info = g_ptr_array_index (models, i);
+      g_ptr_array_add (plan, candidate_new (info->provider, info->model));
+    }
+}
+
+static void
+add_entry (SyRouter   *self,
+           const char *entry,
+           GPtrArray  *plan)
+{
+  const char *slash = strchr (entry, '/');
+
+  if (slash != NULL)
+    {
+      g_autofree char *provider_id = g_strndup (entry, (gsize) (slash - entry));
+      g_autoptr(SyProvider) provider = sy_config_dup_provider (self->config, provider_id);
+
+      if (provider != NULL && slash[1] != '\0')
+        {
+          g_ptr_array_add (plan, candidate_new (provider_id, slash + 1));
+          return;
+        }
+    }
+
+  /* Model ids such as "meta-llama/Llama-3.3-70B-Instruct-Turbo" contain a slash
+   * without naming a provider. */
+  add_bare_candidates (self, entry, plan);
+}
+
+GPtrArray *
+sy_router_plan (SyRouter    *self,
+                const char  *requested,
+                char       **profile_out,
+                GError     **error)
+{
+  g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_candidate_free);
+  g_autoptr(SyProfile) profile = NULL;
+
+  g_return_val_if_fail (SY_IS_ROUTER (self), NULL);
+
+  if (profile_out != NULL)
+    *profile_out = NULL;
+
+  if (requested == NULL || *requested == '\0')
+    requested = sy_config_get_default_profile (self->config);
+
+  if (requested != NULL && (profile = sy_config_dup_profile (self->config, requested)) != NULL)
+    {
+      for (guint i = 0; profile->models[i] != NULL; i++)
+        add_entry (self, profile->models[i], plan);
+      if (profile_out != NULL)
+        *profile_out = g_strdup (profile->name);
+    }
+  else if (requested != NULL)
+    {
+      add_entry (self, requested, plan);
+    }
+
+  if (plan->len == 0)
+    {
+      g_set_error (error, SY_ROUTER_ERROR, SY_ROUTER_ERROR_NOT_FOUND,
+                   _("Unknown model '%s': use provider/model (for example openai/gpt-4.1-mini), "
+                     "a profile name, or a model name from the catalog; GET /v1/models lists them"),
+                   requested != NULL ? requested : "");
+      return NULL;
+    }
+
+  return g_steal_pointer (&plan);
+}
+
+void
+sy_router_cancel_all (SyRouter *self)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_exchange_unref);
+  GHashTableIter iter;
+  gpointer ex;
+
+  g_return_if_fail (SY_IS_ROUTER (self));
+
+  g_hash_table_iter_init (&iter, self->exchanges);
+  while (g_hash_table_iter_next (&iter, &ex, NULL))
+    g_ptr_array_add (list, sy_exchange_ref (ex));
+  for (guint i = 0; i < list->len; i++)
+    sy_exchange_client_gone (g_ptr_array_index (list, i));
+}
+
+/* -------------------------------------------------------------- helpers */
+
+static GSource *
+timeout_source (SyRouter   *router,
+                guint       ms,
+                GSourceFunc func,
+                SyExchange *ex)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, sy_exchange_ref (ex), (GDestroyNotify) sy_exchange_unref);
+  g_source_attach (source, router->context);
+  return source;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static double
+server_seconds (SyExchange *ex,
+                const char *member,
+                double      fallback)
+{
+  return sy_config_get_server_double (ex->router->config, member, fallback);
+}
+
+static gboolean
+status_is_retryable (guint status)
+{
+  switch (status)
+    {
+    case 408: case 429: case 500: case 502: case 503: case 504: case 529:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static const char *
+type_for_status (guint status)
+{
+  switch (status)
+    {
+    case 400: case 404: case 413: case 422: return "invalid_request_error";
+    case 401: case 403: return "authentication_error";
+    case 402: return "payment_required";
+    case 408: case 504: return "timeout_error";
+    case 429: return "rate_limit_error";
+    case 529: return "overloaded_error";
+    default: return "upstream_error";
+    }
+}
+
+/* Seconds from a Retry-After value (delta-seconds or HTTP-date); -1 if unusable. */
+static double
+parse_retry_after (const char *value)
+{
+  g_autoptr(GDateTime) date = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  char *end = NULL;
+  double seconds;
+
+  if (value == NULL)
+    return -1;
+  seconds = g_ascii_strtod (value, &end);
+  if (end != value && *end == '\0' && seconds >= 0)
+    return seconds;
+
+  date = soup_date_time_new_from_http_string (value);
+  if (date == NULL)
+    return -1;
+  now = g_date_time_new_now_utc ();
+  return MAX (0, g_date_time_difference (date, now) / (double) G_TIME_SPAN_SECOND);
+}
+
+/* Replaces the key, and anything shaped like a provider key, in upstream text. */
+static char *
+redact (const char *text,
+        const char *key)
+{
+  static gsize key_shape_once;
+  static GRegex *key_shape;
+  g_autofree char *without_key = NULL;
+
+  if (text == NULL)
+    return NULL;
+  if (g_once_init_enter (&key_shape_once))
+    {
+      key_shape = g_regex_new ("(sk|gsk|xai|pk|AIza|key)[-_A-Za-z0-9*.]{8,}",
+                               G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&key_shape_once, 1);
+    }
+
+  if (key != NULL && strlen (key) >= 4)
+    {
+      g_auto(GStrv) parts = g_strsplit (text, key, -1);
+      without_key = g_strjoinv ("[redacted]", parts);
+    }
+  else
+    without_key = g_strdup (text);
+
+  return g_regex_replace_literal (key_shape, without_key, -1, 0, "[redacted]", 0, NULL);
+}
+
+/* ------------------------------------------------------------- exchange */
+
+SyExchange *
+sy_exchange_new (SyRouter             *router,
+                 const char           *surface,
+                 const char           *client,
+                 JsonNode             *request,
+                 GBytes               *raw_body,
+                 const SyExchangeSink *sink,
+                 gpointer              sink_data)
+{
+  SyExchange *ex;
+  JsonObject *object;
+
+  g_return_val_if_fail (SY_IS_ROUTER (router), NULL);
+  g_return_val_if_fail (request != NULL && JSON_NODE_HOLDS_OBJECT (request), NULL);
+
+  ex = g_new0 (SyExchange, 1);
+  g_atomic_ref_count_init (&ex->ref_count);
+  ex->router = g_object_ref (router);
+  ex->request = json_node_ref (request);
+  ex->raw_body = raw_body != NULL ? g_bytes_ref (raw_body) : NULL;
+  ex->sink = sink;
+  ex->sink_data = sink_data;
+  ex->attempts = json_array_new ();
+  ex->surface = g_strdup (surface);
+  ex->client = g_strdup (client);
+  ex->started_at_us = g_get_real_time ();
+  ex->t0 = g_get_monotonic_time ();
+  ex->t_first = -1;
+  ex->request_id = g_strdup_printf ("sy-%08x%08x", g_random_int (), g_random_int ());
+
+  object = json_node_get_object (request);
+  ex->requested_model = g_strdup (sy_json_get_string (object, "model"));
+  ex->stream = sy_json_get_bool (object, "stream", FALSE);
+  return ex;
+}
+
+SyExchange *
+sy_exchange_ref (SyExchange *ex)
+{
+  g_atomic_ref_count_inc (&ex->ref_count);
+  return ex;
+}
+
+void
+sy_exchange_unref (SyExchange *ex)
+{
+  if (ex == NULL || !g_atomic_ref_count_dec (&ex->ref_count))
+    return;
+
+  g_assert (ex->timer == NULL && ex->keepalive == NULL && ex->backoff == NULL);
+  g_clear_object (&ex->router);
+  g_clear_pointer (&ex->request, json_node_unref);
+  g_clear_pointer (&ex->raw_body, g_bytes_unref);
+  g_clear_pointer (&ex->plan, g_ptr_array_unref);
+  g_clear_pointer (&ex->attempts, json_array_unref);
+  g_clear_object (&ex->cancellable);
+  g_clear_pointer (&ex->provider, sy_provider_free);
+  g_clear_object (&ex->msg);
+  g_clear_object (&ex->input);
+  g_clear_pointer (&ex->sse, sy_sse_parser_free);
+  g_clear_pointer (&ex->buffer, g_byte_array_unref);
+  if (ex->history_body != NULL)
+    g_string_free (ex->history_body, TRUE);
+  if (ex->key != NULL)
+    memset (ex->key, 0, strlen (ex->key));
+  g_free (ex->key);
+  g_free (ex->request_id);
+  g_free (ex->surface);
+  g_free (ex->client);
+  g_free (ex->requested_model);
+  g_free (ex->profile);
+  g_free (ex->model);
+  g_free (ex->last_type);
+  g_free (ex->last_error);
+  g_free (ex->last_retry_after);
+  g_free (ex->final_error);
+  g_free (ex);
+}
+
+const char *
+sy_exchange_get_request_id (SyExchange *ex)
+{
+  return ex->request_id;
+}
+
+const char *
+sy_exchange_get_provider (SyExchange *ex)
+{
+  return ex->provider != NULL ? ex->provider->id : NULL;
+}
+
+const char *
+sy_exchange_get_model (SyExchange *ex)
+{
+  return ex->model;
+}
+
+guint
+sy_exchange_get_attempts (SyExchange *ex)
+{
+  return ex->attempts_sent;
+}
+
+gboolean
+sy_exchange_is_stream (SyExchange *ex)
+{
+  return ex->stream;
+}
+
+static double
+ms_since (gint64 t)
+{
+  return (g_get_monotonic_time () - t) / 1000.0;
+}
+
+static void
+log_attempt (SyExchange *ex,
+             guint       status,
+             const char *error)
+{
+  JsonObject *attempt = json_object_new ();
+
+  json_object_set_string_member (attempt, "provider", ex->provider != NULL ? ex->provider->id : "");
+  json_object_set_string_member (attempt, "model", ex->model != NULL ? ex->model : "");
+  json_object_set_int_member (attempt, "status", status);
+  if (error != NULL)
+    json_object_set_string_member (attempt, "error", error);
+  json_object_set_double_member (attempt, "ms", round (ms_since (ex->attempt_t0) * 10) / 10);
+  json_array_add_object_element (ex->attempts, attempt);
+}
+
+static void
+compute_cost (SyExchange *ex)
+{
+  SyPrice price;
+
+  if (!ex->have_usage || ex->provider == NULL ||
+      !sy_config_get_price (ex->router->config, ex->provider->id, ex->model, &price))
+    {
+      memset (&ex->cost, 0, sizeof ex->cost);
+      return;
+    }
+  sy_cost_compute (&price, &ex->usage, &ex->cost);
+}
+
+static void
+keep_history_body (SyExchange *ex,
+                   const char *data,
+                   gsize       length)
+{
+  if (!sy_config_get_store_bodies (ex->router->config))
+    return;
+  if (ex->history_body == NULL)
+    ex->history_body = g_string_new (NULL);
+  if (ex->history_body->len + length + 1 > MAX_HISTORY_BODY)
+    return;
+  g_string_append_len (ex->history_body, data, (gssize) length);
+  if (ex->stream)
+    g_string_append_c (ex->history_body, '\n');
+}
+
+static void
+record_history (SyExchange *ex)
+{
+  SyHistoryRecord *record;
+  gint64 now = g_get_monotonic_time ();
+
+  if (ex->router->history == NULL)
+    return;
+
+  record = sy_history_record_new ();
+  record->request_id = g_strdup (ex->request_id);
+  record->started_at_us = ex->started_at_us;
+  record->client = g_strdup (ex->client);
+  record->surface = g_strdup (ex->surface);
+  record->requested_model = g_strdup (ex->requested_model);
+  record->profile = g_strdup (ex->profile);
+  record->provider = g_strdup (ex->provider != NULL ? ex->provider->id : NULL);
+  record->model = g_strdup (ex->model);
+  record->stream = ex->stream;
+  record->status = (int) ex->final_status;
+  record->error = g_strdup (ex->final_error);
+  {
+    g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), ex->attempts);
+    record->attempts_json = sy_json_to_string (node);
+  }
+  record->route_json = NULL;
+  if (ex->have_usage)
+    {
+      record->prompt_tokens = ex->usage.prompt_tokens;
+      record->completion_tokens = ex->usage.completion_tokens;
+      record->cached_tokens = ex->usage.cached_tokens;
+      record->cache_write_tokens = ex->usage.cache_write_tokens;
+      record->reasoning_tokens = ex->usage.reasoning_tokens;
+    }
+  else
+    {
+      record->prompt_tokens = record->completion_tokens = record->cached_tokens = -1;
+      record->cache_write_tokens = record->reasoning_tokens = -1;
+    }
+  record->cost_known = ex->cost.known;
+  record->cost = ex->cost.total;
+  record->cost_input = ex->cost.input;
+  record->cost_output = ex->cost.output;
+  record->cost_cache_read = ex->cost.cache_read;
+  record->cost_cache_write = ex->cost.cache_write;
+  record->total_ms = (now - ex->t0) / 1000.0;
+  record->ttft_ms = ex->t_first >= 0 ? (ex->t_first - ex->t0) / 1000.0 : -1;
+  record->tokens_per_s = -1;
+  if (ex->stream && ex->t_first >= 0 && ex->have_usage && now > ex->t_first &&
+      ex->usage.completion_tokens > 0)
+    record->tokens_per_s = ex->usage.completion_tokens / ((now - ex->t_first) / 1e6);
+  if (sy_config_get_store_bodies (ex->router->config))
+    {
+      if (ex->raw_body != NULL)
+        record->request_body = g_strndup (g_bytes_get_data (ex->raw_body, NULL),
+                                          g_bytes_get_size (ex->raw_body));
+      if (ex->history_body != NULL)
+        record->response_body = g_strndup (ex->history_body->str, ex->history_body->len);
+    }
+
+  sy_history_record (ex->router->history, record);
+}
+
+/* Stops every timer and the upstream request; the exchange says nothing more. */
+static void
+exchange_finish (SyExchange *ex,
+                 guint       status,
+                 const char *error)
+{
+  if (ex->finished)
+    return;
+  ex->finished = TRUE;
+  ex->final_status = status;
+  ex->final_error = g_strdup (error);
+
+  clear_source (&ex->timer);
+  clear_source (&ex->keepalive);
+  clear_source (&ex->backoff);
+  if (ex->cancellable != NULL)
+    g_cancellable_cancel (ex->cancellable);
+
+  record_history (ex);
+  g_hash_table_remove (ex->router->exchanges, ex);
+
+  if (ex->sink->done != NULL)
+    ex->sink->done (ex, ex->sink_data);
+  sy_exchange_unref (ex);  /* the router's reference */
+}
+
+static void
+exchange_fail_client (SyExchange *ex,
+                      guint       status,
+                      const char *type,
+                      const char *message,
+                      const char *retry_after)
+{
+  if (ex->headers_sent)
+    ex->sink->stream_error (ex, status, type, message, ex->sink_data);
+  else
+    ex->sink->fail (ex, status, type, message, retry_after, ex->sink_data);
+  exchange_finish (ex, status, message);
+}
+
+void
+sy_exchange_start (SyExchange *ex)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (ex != NULL && ex->plan == NULL);
+
+  /* The router holds a reference until exchange_finish (). */
+  g_hash_table_add (ex->router->exchanges, sy_exchange_ref (ex));
+
+  ex->plan = sy_router_plan (ex->router, ex->requested_model, &ex->profile, &error);
+  if (ex->plan == NULL)
+    {
+      exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
+      return;
+    }
+
+  exchange_next_attempt (ex);
+}
+
+void
+sy_exchange_client_gone (SyExchange *ex)
+{
+  g_return_if_fail (ex != NULL);
+
+  if (ex->finished)
+    return;
+  ex->client_gone = TRUE;
+  log_attempt (ex, 499, "client disconnected");
+  exchange_finish (ex, 499, _("The client disconnected"));
+}
+
+static gboolean
+keepalive_cb (gpointer data)
+{
+  SyExchange *ex = data;
+
+  if (!ex->headers_sent)
+    {
+      ex->headers_sent = TRUE;
+      ex->sink->stream_start (ex, ex->sink_data);
+    }
+  ex->sink->stream_keepalive (ex, ex->sink_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+restart_keepalive (SyExchange *ex)
+{
+  double seconds = server_seconds (ex, "keepalive_interval", 15);
+
+  clear_source (&ex->keepalive);
+  if (ex->stream && !ex->finished && seconds > 0)
+    ex->keepalive = timeout_source (ex->router, (guint) (seconds * 1000), keepalive_cb, ex);
+}
+
+static gboolean
+timer_cb (gpointer data)
+{
+  SyExchange *ex = data;
+
+  switch (ex->phase)
+    {
+    case PHASE_CONNECT:
+      ex->timeout_reason = "connect timeout";
+      break;
+    case PHASE_FIRST_BYTE:
+      ex->timeout_reason = "timed out waiting for the first byte";
+      break;
+    case PHASE_BODY:
+      ex->timeout_reason = "timed out between chunks";
+      break;
+    case PHASE_IDLE:
+    default:
+      return G_SOURCE_REMOVE;
+    }
+
+  g_clear_pointer (&ex->timer, g_source_unref);
+  if (ex->cancellable != NULL)
+    g_cancellable_cancel (ex->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_phase (SyExchange *ex,
+           Phase       phase)
+{
+  double seconds = 0;
+
+  ex->phase = phase;
+  clear_source (&ex->timer);
+  switch (phase)
+    {
+    case PHASE_CONNECT:
+      seconds = server_seconds (ex, "connect_timeout", 10);
+      break;
+    case PHASE_FIRST_BYTE:
+      seconds = server_seconds (ex, "first_byte_timeout", 120);
+      break;
+    case PHASE_BODY:
+      seconds = server_seconds (ex, "idle_timeout", 300);
+      break;
+    case PHASE_IDLE:
+    default:
+      return;
+    }
+  if (seconds > 0)
+    ex->timer = timeout_source (ex->router, (guint) (seconds * 1000), timer_cb, ex);
+}
+
+static void
+reset_attempt (SyExchange *ex)
+{
+  set_phase (ex, PHASE_IDLE);
+  g_clear_object (&ex->cancellable);
+  if (ex->msg != NULL)
+    g_signal_handlers_disconnect_by_data (ex->msg, ex);
+  g_clear_object (&ex->msg);
+  g_clear_object (&ex->input);
+  g_clear_pointer (&ex->sse, sy_sse_parser_free);
+  g_clear_pointer (&ex->buffer, g_byte_array_unref);
+  ex->timeout_reason = NULL;
+}
+
+static gboolean
+backoff_cb (gpointer data)
+{
+  SyExchange *ex = data;
+
+  g_clear_pointer (&ex->backoff, g_source_unref);
+  exchange_next_attempt (ex);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+exchange_attempt_failed (SyExchange *ex,
+                         guint       status,
+                         const char *type,
+                         const char *message,
+                         gboolean    retryable,
+                         const char *retry_after)
+{
+  g_autofree char *clean = redact (message, ex->key);
+  double max_retries = server_seconds (ex, "max_retries", 2);
+  double wait_s;
+
+  reset_attempt (ex);
+  log_attempt (ex, status, clean);
+
+  g_free (ex->last_type);
+  ex->last_type = g_strdup (type);
+  g_free (ex->last_error);
+  ex->last_error = g_strdup (clean);
+  g_free (ex->last_retry_after);
+  ex->last_retry_after = g_strdup (retry_after);
+  ex->last_status = status;
+
+  /* After the first byte reached the client nothing can be replayed. */
+  if (ex->content_sent)
+    {
+      exchange_fail_client (ex, status, type, clean, NULL);
+      return;
+    }
+
+  if (!retryable || ex->attempts_sent >= MAX_ATTEMPTS_TOTAL)
+    {
+      exchange_fail_client (ex, status, type, clean, retry_after);
+      return;
+    }
+
+  wait_s = parse_retry_after (retry_after);
+  if (ex->tries_on_candidate < (guint) max_retries &&
+      wait_s <= server_seconds (ex, "max_retry_after", 20))
+    {
+      ex->tries_on_candidate++;
+      if (wait_s < 0)
+        {
+          /* Exponential back-off with full jitter: 250 ms, 500 ms, … capped at 8 s. */
+          double base = MIN (8.0, 0.25 * (1u << MIN (ex->tries_on_candidate - 1, 5u)));
+          wait_s = base * (0.5 + g_random_double () * 0.5);
+        }
+      ex->backoff = timeout_source (ex->router, (guint) (wait_s * 1000), backoff_cb, ex);
+      return;
+    }
+
+  ex->plan_index++;
+  ex->tries_on_candidate = 0;
+  exchange_next_attempt (ex);
+}
+
+static void
+exchange_all_failed (SyExchange *ex)
+{
+  if (ex->last_status == 0)
+    {
+      /* Every candidate lacked a key: nothing was sent anywhere. */
+      g_autofree char *message = NULL;
+      g_autoptr(SyProvider) first = NULL;
+      const SyCandidate *candidate = g_ptr_array_index (ex->plan, 0);
+
+      first = sy_config_dup_provider (ex->router->config, candidate->provider_id);
+      message = sy_keys_how_to_add (candidate->provider_id, first != NULL ? first->default_env : NULL);
+      exchange_fail_client (ex, 401, "authentication_error", message, NULL);
+      return;
+    }
+
+  exchange_fail_client (ex, ex->last_status, ex->last_type, ex->last_error, ex->last_retry_after);
+}
+
+static void
+on_wrote_headers (SoupMessage *msg,
+                  SyExchange  *ex)
+{
+  if (ex->phase == PHASE_CONNECT)
+    set_phase (ex, PHASE_FIRST_BYTE);
+}
+
+static void
+read_error_body_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data);
+
+static void
+handle_event (SyExchange *ex,
+              SySseEvent *event);
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data);
+
+static void
+send_attempt (SyExchange *ex)
+{
+  const SyCandidate *candidate = g_ptr_array_index (ex->plan, ex->plan_index);
+  JsonObject *request = json_node_get_object (ex->request);
+
+  ex->msg = sy_provider_openai_build (ex->provider, candidate->model, request, ex->stream, ex->key);
+  if (ex->msg == NULL)
+    {
+      exchange_attempt_failed (ex, 502, "upstream_error",
+                               _("The provider's base_url is not a valid URL"), FALSE, NULL);
+      return;
+    }
+
+  ex->attempts_sent++;
+  ex->attempt_t0 = g_get_monotonic_time ();
+  ex->cancellable = g_cancellable_new ();
+  g_signal_connect (ex->msg, "wrote-headers", G_CALLBACK (on_wrote_headers), ex);
+  set_phase (ex, PHASE_CONNECT);
+  soup_session_send_async (ex->router->session, ex->msg, G_PRIORITY_DEFAULT,
+                           ex->cancellable, on_sent, sy_exchange_ref (ex));
+}
+
+static void
+key_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      data)
+{
+  g_autoptr(SyExchange) ex = data;
+  g_autoptr(GError) error = NULL;
+  char *key;
+
+  key = sy_keys_lookup_finish (SY_KEYS (source), result, NULL, &error);
+  if (ex->finished)
+    {
+      g_free (key);
+      return;
+    }
+
+  g_free (ex->key);
+  ex->key = key;
+  if ((ex->key == NULL || *ex->key == '\0') && !ex->provider->local)
+    {
+      ex->attempt_t0 = g_get_monotonic_time ();
+      log_attempt (ex, 401, "no API key");
+      ex->plan_index++;
+      ex->tries_on_candidate = 0;
+      exchange_next_attempt (ex);
+      return;
+    }
+
+  send_attempt (ex);
+}
+
+static void
+exchange_next_attempt (SyExchange *ex)
+{
+  const SyCandidate *candidate;
+
+  if (ex->finished)
+    return;
+
+  if (ex->plan_index >= ex->plan->len)
+    {
+      exchange_all_failed (ex);
+      return;
+    }
+
+  candidate = g_ptr_array_index (ex->plan, ex->plan_index);
+  if (ex->provider == NULL || g_strcmp0 (ex->provider->id, candidate->provider_id) != 0)
+    {
+      g_clear_pointer (&ex->provider, sy_provider_free);
+      ex->provider = sy_config_dup_provider (ex->router->config, candidate->provider_id);
+    }
+  g_free (ex->model);
+  ex->model = g_strdup (candidate->model);
+
+  if (ex->provider == NULL || ex->provider->base_url == NULL)
+    {
+      ex->attempt_t0 = g_get_monotonic_time ();
+      log_attempt (ex, 404, "unknown provider");
+      ex->plan_index++;
+      exchange_next_attempt (ex);
+      return;
+    }
+
+  if (!g_str_equal (ex->provider->kind, "openai"))
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("Provider '%s' speaks the %s API, which this version cannot call yet"),
+                         ex->provider->id, ex->provider->kind);
+      ex->attempt_t0 = g_get_monotonic_time ();
+      exchange_attempt_failed (ex, 501, "upstream_error", message, TRUE, NULL);
+      return;
+    }
+
+  if (ex->stream && ex->keepalive == NULL)
+    restart_keepalive (ex);
+
+  sy_keys_lookup_async (ex->router->keys, ex->provider->id, ex->provider->key_env,
+                        ex->provider->default_env, NULL, key_cb, sy_exchange_ref (ex));
+}
+
+/* A GError from the upstream request, turned into status + message. */
+static void
+attempt_io_failed (SyExchange   *ex,
+                   const GError *error)
+{
+  g_autofree char *message = NULL;
+
+  if (ex->timeout_reason != NULL)
+    {
+      message = g_strdup_printf (_("%s: %s"), ex->provider->id, ex->timeout_reason);
+      exchange_attempt_failed (ex, 504, "timeout_error", message, TRUE, NULL);
+      return;
+    }
+
+  message = g_strdup_printf (_("%s: %s"), ex->provider->id, error->message);
+  exchange_attempt_failed (ex, 502, "upstream_error", message, TRUE, NULL);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  g_autoptr(SyExchange) ex = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) input = NULL;
+  guint status;
+
+  input = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (ex->finished)
+    return;
+  if (input == NULL)
+    {
+      attempt_io_failed (ex, error);
+      return;
+    }
+
+  ex->input = g_steal_pointer (&input);
+  ex->buffer = g_byte_array_new ();
+  status = soup_message_get_status (ex->msg);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      set_phase (ex, PHASE_BODY);
+      g_input_stream_read_bytes_async (ex->input, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                       ex->cancellable, read_error_body_cb, sy_exchange_ref (ex));
+      return;
+    }
+
+  if (ex->stream)
+    ex->sse = sy_sse_parser_new (MAX_SSE_EVENT);
+  exchange_read_more (ex);
+}
+
+static void
+read_error_body_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  g_autoptr(SyExchange) ex = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *upstream = NULL;
+  g_autofree char *message = NULL;
+  guint status;
+  const char *retry_after;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (ex->finished)
+    return;
+  if (bytes != NULL && g_bytes_get_size (bytes) > 0 && ex->buffer->len < MAX_ERROR_BODY)
+    {
+      g_byte_array_append (ex->buffer, g_bytes_get_data (bytes, NULL), (guint) g_bytes_get_size (bytes));
+      g_input_stream_read_bytes_async (ex->input, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                       ex->cancellable, read_error_body_cb, sy_exchange_ref (ex));
+      return;
+    }
+
+  status = soup_message_get_status (ex->msg);
+  retry_after = soup_message_headers_get_one (soup_message_get_response_headers (ex->msg), "retry-after");
+  body = g_bytes_new (ex->buffer->data, ex->buffer->len);
+  upstream = sy_provider_openai_error_message (body);
+  message = g_strdup_printf (_("%s returned HTTP %u: %s"), ex->provider->id, status,
+                             upstream != NULL ? upstream : soup_status_get_phrase (status));
+  {
+    g_autofree char *retry_copy = g_strdup (retry_after);
+    exchange_attempt_failed (ex, status, type_for_status (status), message,
+                             status_is_retryable (status), retry_copy);
+  }
+}
+
+static void
+commit_stream (SyExchange *ex)
+{
+  if (ex->content_sent)
+    return;
+  ex->content_sent = TRUE;
+  ex->t_first = g_get_monotonic_time ();
+  if (!ex->headers_sent)
+    {
+      ex->headers_sent = TRUE;
+      ex->sink->stream_start (ex, ex->sink_data);
+    }
+}
+
+static void
+finish_stream_success (SyExchange *ex)
+{
+  log_attempt (ex, 200, NULL);
+  clear_source (&ex->timer);
+  exchange_finish (ex, 200, NULL);
+}
+
+/* A failure once the stream is under way. Before any content reached the client it
+ * is still retryable. */
+static void
+stream_broke (SyExchange *ex,
+              guint       status,
+              const char *message)
+{
+  exchange_attempt_failed (ex, status, type_for_status (status), message, TRUE, NULL);
+}
+
+static void
+handle_event (SyExchange *ex,
+              SySseEvent *event)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *chunk;
+  JsonObject *usage;
+  JsonNode *upstream_error;
+
+  if (event->data == NULL)
+    return;
+
+  if (g_str_equal (event->data, "[DONE]"))
+    {
+      ex->saw_done = TRUE;
+      commit_stream (ex);
+      keep_history_body (ex, "[DONE]", 6);
+      ex->sink->stream_event (ex, event->data, NULL, ex->sink_data);
+      return;
+    }
+
+  node = sy_json_parse (event->data, strlen (event->data), &error);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autofree char *message = g_strdup_printf (_("%s sent a malformed stream chunk"), ex->provider->id);
+      stream_broke (ex, 502, message);
+      return;
+    }
+  chunk = json_node_get_object (node);
+
+  upstream_error = json_object_get_member (chunk, "error");
+  if (upstream_error != NULL && !JSON_NODE_HOLDS_NULL (upstream_error))
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_static (event->data, strlen (event->data));
+      g_autofree char *upstream = sy_provider_openai_error_message (bytes);
+      g_autofree char *message = g_strdup_printf (_("%s failed mid-stream: %s"), ex->provider->id,
+                                                  upstream != NULL ? upstream : _("unknown error"));
+      stream_broke (ex, 502, message);
+      return;
+    }
+
+  commit_stream (ex);
+  usage = sy_json_get_object (chunk, "usage");
+  if (usage != NULL)
+    {
+      g_autofree char *data = NULL;
+
+      sy_provider_openai_read_usage (usage, &ex->usage);
+      ex->have_usage = TRUE;
+      compute_cost (ex);
+      sy_provider_openai_add_cost (usage, &ex->cost);
+      data = sy_json_to_string (node);
+      keep_history_body (ex, data, strlen (data));
+      ex->sink->stream_event (ex, data, chunk, ex->sink_data);
+      return;
+    }
+
+  keep_history_body (ex, event->data, strlen (event->data));
+  ex->sink->stream_event (ex, event->data, chunk, ex->sink_data);
+}
+
+static void
+finish_body (SyExchange *ex)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *body;
+  JsonObject *usage;
+  g_autofree char *data = NULL;
+
+  node = sy_json_parse ((const char *) ex->buffer->data, ex->buffer->len, &error);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autofree char *message = g_strdup_printf (_("%s sent a response that is not JSON"), ex->provider->id);
+      exchange_attempt_failed (ex, 502, "upstream_error", message, TRUE, NULL);
+      return;
+    }
+
+  body = json_node_get_object (node);
+  usage = sy_json_get_object (body, "usage");
+  if (usage != NULL)
+    {
+      sy_provider_openai_read_usage (usage, &ex->usage);
+      ex->have_usage = TRUE;
+    }
+  compute_cost (ex);
+  if (usage != NULL)
+    sy_provider_openai_add_cost (usage, &ex->cost);
+
+  data = sy_json_to_string (node);
+  keep_history_body (ex, data, strlen (data));
+  ex->t_first = g_get_monotonic_time ();
+  log_attempt (ex, 200, NULL);
+  set_phase (ex, PHASE_IDLE);
+  ex->sink->respond (ex, body, ex->sink_data);
+  exchange_finish (ex, 200, NULL);
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  g_autoptr(SyExchange) ex = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize length;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (ex->finished)
+    return;
+  if (bytes == NULL)
+    {
+      if (ex->content_sent && ex->timeout_reason == NULL)
+        {
+          g_autofree char *message = g_strdup_printf (_("%s: connection lost mid-stream: %s"),
+                                                      ex->provider->id, error->message);
+          stream_broke (ex, 502, message);
+        }
+      else
+        attempt_io_failed (ex, error);
+      return;
+    }
+
+  length = g_bytes_get_size (bytes);
+  if (length == 0)
+    {
+      if (!ex->stream)
+        {
+          finish_body (ex);
+          return;
+        }
+      if (ex->saw_done)
+        {
+          finish_stream_success (ex);
+          return;
+        }
+      {
+        g_autofree char *message = g_strdup_printf (_("%s closed the stream before it finished"),
+                                                    ex->provider->id);
+        stream_broke (ex, 502, message);
+      }
+      return;
+    }
+
+  if (!ex->stream)
+    {
+      if (ex->buffer->len + length > MAX_RESPONSE_BODY)
+        {
+          g_autofree char *message = g_strdup_printf (_("%s sent a response larger than 64 MiB"),
+                                                      ex->provider->id);
+          exchange_attempt_failed (ex, 502, "upstream_error", message, FALSE, NULL);
+          return;
+        }
+      g_byte_array_append (ex->buffer, g_bytes_get_data (bytes, NULL), (guint) length);
+    }
+  else
+    {
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_sse_event_free);
+
+      if (!sy_sse_parser_feed (ex->sse, g_bytes_get_data (bytes, NULL), length, events, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("%s sent a malformed stream: %s"),
+                                                      ex->provider->id, error->message);
+          stream_broke (ex, 502, message);
+          return;
+        }
+      for (guint i = 0; i < events->len && !ex->finished && ex->msg != NULL; i++)
+        handle_event (ex, g_ptr_array_index (events, i));
+      if (ex->finished || ex->msg == NULL)
+        return;  /* failed inside handle_event: a new attempt or the end */
+      if (events->len > 0)
+        restart_keepalive (ex);
+    }
+
+  exchange_read_more (ex);
+}
+
+static void
+exchange_read_more (SyExchange *ex)
+{
+  /* The first-byte timer runs until the first body byte (first event for streams);
+   * after that every read restarts the idle timer. */
+  if (ex->stream ? ex->content_sent : ex->buffer->len > 0)
+    set_phase (ex, PHASE_BODY);
+  else if (ex->phase != PHASE_FIRST_BYTE)
+    set_phase (ex, PHASE_FIRST_BYTE);
+
+  g_input_stream_read_bytes_async (ex->input, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   ex->cancellable, read_cb, sy_exchange_ref (ex));
+}

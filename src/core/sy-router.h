@@ -1,0 +1,95 @@
+/* sy-router.h — turns a request into a plan of attempts and drives them upstream.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#include "sy-config.h"
+#include "sy-cost.h"
+#include "sy-history.h"
+#include "sy-keys.h"
+
+G_BEGIN_DECLS
+
+#define SY_ROUTER_ERROR (sy_router_error_quark ())
+typedef enum {
+  SY_ROUTER_ERROR_NOT_FOUND,
+} SyRouterError;
+GQuark sy_router_error_quark (void);
+
+typedef struct {
+  char *provider_id;
+  char *model;
+} SyCandidate;
+
+void sy_candidate_free (SyCandidate *candidate);
+
+#define SY_TYPE_ROUTER (sy_router_get_type ())
+G_DECLARE_FINAL_TYPE (SyRouter, sy_router, SY, ROUTER, GObject)
+
+/* Must be created, used and disposed on the router thread: the upstream session and
+ * every timer attach to the thread-default main context at creation. @history may
+ * be NULL (no recording). */
+SyRouter   *sy_router_new      (SyConfig   *config,
+                                SyKeys     *keys,
+                                SyHistory  *history);
+SyConfig   *sy_router_get_config (SyRouter *self);
+
+/* The ordered candidates for @requested ("provider/model", a profile name or a bare
+ * model name). Sets @profile_out to the profile used, if any. */
+GPtrArray  *sy_router_plan     (SyRouter    *self,
+                                const char  *requested,
+                                char       **profile_out,
+                                GError     **error);
+
+/* Cancels every exchange in flight (server shutdown); each is recorded. */
+void        sy_router_cancel_all (SyRouter *self);
+
+typedef struct _SyExchange SyExchange;
+
+/* How an exchange talks to the client; one per API surface. Every callback runs on
+ * the router thread. After done() the exchange calls nothing else. */
+typedef struct {
+  /* Stream committed: send status 200 and event-stream headers. */
+  void (*stream_start) (SyExchange *exchange, gpointer user_data);
+  /* One hub chunk (an OpenAI chat.completion.chunk, serialised in @data; @chunk is
+   * its parsed form, may be NULL for "[DONE]"). */
+  void (*stream_event) (SyExchange *exchange, const char *data, JsonObject *chunk, gpointer user_data);
+  /* A comment that keeps idle connections open. */
+  void (*stream_keepalive) (SyExchange *exchange, gpointer user_data);
+  /* A failure after the stream began: write an in-stream error and end. */
+  void (*stream_error) (SyExchange *exchange, guint status, const char *type,
+                        const char *message, gpointer user_data);
+  /* Non-stream success: @body is the hub chat.completion with cost in usage. */
+  void (*respond) (SyExchange *exchange, JsonObject *body, gpointer user_data);
+  /* Failure before anything was sent. @retry_after may be NULL. */
+  void (*fail) (SyExchange *exchange, guint status, const char *type,
+                const char *message, const char *retry_after, gpointer user_data);
+  /* The exchange is over (also after a client disconnect); drop references. */
+  void (*done) (SyExchange *exchange, gpointer user_data);
+} SyExchangeSink;
+
+/* Takes @request (the client's hub request) and @raw_body (kept for history). */
+SyExchange *sy_exchange_new    (SyRouter             *router,
+                                const char           *surface,
+                                const char           *client,
+                                JsonNode             *request,
+                                GBytes               *raw_body,
+                                const SyExchangeSink *sink,
+                                gpointer              sink_data);
+SyExchange *sy_exchange_ref    (SyExchange *exchange);
+void        sy_exchange_unref  (SyExchange *exchange);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyExchange, sy_exchange_unref)
+
+void        sy_exchange_start  (SyExchange *exchange);
+/* The client went away: cancel upstream, record 499. */
+void        sy_exchange_client_gone (SyExchange *exchange);
+
+const char *sy_exchange_get_request_id (SyExchange *exchange);
+const char *sy_exchange_get_provider   (SyExchange *exchange);
+const char *sy_exchange_get_model      (SyExchange *exchange);
+guint       sy_exchange_get_attempts   (SyExchange *exchange);
+gboolean    sy_exchange_is_stream      (SyExchange *exchange);
+
+G_END_DECLS

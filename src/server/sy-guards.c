@@ -1,0 +1,167 @@
+/* sy-guards.c — the local endpoint's security rules, checked before any body is read.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-server"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sy-guards.h"
+#include "sy-http.h"
+
+gboolean
+sy_guards_token_equal (const char *presented,
+                       const char *expected)
+{
+  gsize plen, elen;
+  guint8 diff;
+
+  if (presented == NULL || expected == NULL)
+    return FALSE;
+
+  plen = strlen (presented);
+  elen = strlen (expected);
+  diff = plen != elen;
+  /* Walks the expected token whatever was presented, so timing reveals nothing. */
+  for (gsize i = 0; i < elen; i++)
+    diff |= (guint8) (expected[i] ^ presented[plen > 0 ? i % plen : 0]);
+  return diff == 0 && elen > 0;
+}
+
+typedef struct {
+  guint       count;
+  const char *value;
+} HostCount;
+
+static void
+count_host (const char *name,
+            const char *value,
+            gpointer    data)
+{
+  HostCount *hosts = data;
+
+  if (g_ascii_strcasecmp (name, "Host") == 0)
+    {
+      hosts->count++;
+      hosts->value = value;
+    }
+}
+
+static gboolean
+host_allowed (const char *host,
+              guint       port)
+{
+  g_autofree char *v4 = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *name = g_strdup_printf ("localhost:%u", port);
+  g_autofree char *v6 = g_strdup_printf ("[::1]:%u", port);
+
+  return g_ascii_strcasecmp (host, v4) == 0 ||
+         g_ascii_strcasecmp (host, name) == 0 ||
+         g_ascii_strcasecmp (host, v6) == 0;
+}
+
+static gboolean
+origin_allowed (const char *origin,
+                guint       port)
+{
+  g_autofree char *v4 = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autofree char *name = g_strdup_printf ("http://localhost:%u", port);
+  g_autofree char *v6 = g_strdup_printf ("http://[::1]:%u", port);
+
+  return g_ascii_strcasecmp (origin, v4) == 0 ||
+         g_ascii_strcasecmp (origin, name) == 0 ||
+         g_ascii_strcasecmp (origin, v6) == 0;
+}
+
+static const char *
+presented_token (SoupMessageHeaders *headers)
+{
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
+  const char *api_key = soup_message_headers_get_one (headers, "x-api-key");
+
+  if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
+    {
+      auth += 7;
+      while (*auth == ' ')
+        auth++;
+      return auth;
+    }
+  return api_key;
+}
+
+gboolean
+sy_guards_check_headers (SoupServerMessage *msg,
+                         guint              port,
+                         const char        *token)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  SyErrorShape shape = sy_http_shape_for_path (path);
+  const char *method = soup_server_message_get_method (msg);
+  HostCount hosts = { 0, NULL };
+  const char *value;
+
+  soup_message_headers_foreach (headers, count_host, &hosts);
+  if (hosts.count != 1)
+    {
+      sy_http_send_error (msg, shape, 400, "invalid_request_error",
+                          _("Exactly one Host header is required"));
+      return FALSE;
+    }
+  /* DNS rebinding: a page on evil.example that resolves to 127.0.0.1 still sends
+   * its own name as Host. */
+  if (!host_allowed (hosts.value, port))
+    {
+      sy_http_send_error (msg, shape, 403, "permission_error",
+                          _("Host not allowed: use 127.0.0.1, localhost or [::1] with this port"));
+      return FALSE;
+    }
+
+  value = soup_message_headers_get_one (headers, "Origin");
+  if (value != NULL && !origin_allowed (value, port))
+    {
+      sy_http_send_error (msg, shape, 403, "permission_error",
+                          _("Cross-origin requests are not allowed"));
+      return FALSE;
+    }
+  value = soup_message_headers_get_one (headers, "Sec-Fetch-Site");
+  if (value != NULL && g_ascii_strcasecmp (value, "cross-site") == 0)
+    {
+      sy_http_send_error (msg, shape, 403, "permission_error",
+                          _("Cross-site requests are not allowed"));
+      return FALSE;
+    }
+
+  if (g_str_has_prefix (path, "/v1/") &&
+      !sy_guards_token_equal (presented_token (headers), token))
+    {
+      sy_http_send_error (msg, shape, 401, "authentication_error",
+                          _("Missing or wrong token: send the token from Switchyard's config "
+                            "as \"Authorization: Bearer TOKEN\" or \"x-api-key\""));
+      return FALSE;
+    }
+
+  if (g_str_equal (method, SOUP_METHOD_POST))
+    {
+      const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+      goffset length;
+
+      if (content_type == NULL || g_ascii_strcasecmp (content_type, "application/json") != 0)
+        {
+          sy_http_send_error (msg, shape, 415, "invalid_request_error",
+                              _("The request body must be JSON (Content-Type: application/json)"));
+          return FALSE;
+        }
+
+      length = soup_message_headers_get_content_length (headers);
+      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+          length > SY_MAX_BODY_BYTES)
+        {
+          sy_http_send_error (msg, shape, 413, "invalid_request_error",
+                              _("The request body is larger than 32 MiB"));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}

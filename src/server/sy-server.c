@@ -1,0 +1,315 @@
+/* sy-server.c — the local endpoint: a SoupServer and the router on their own thread.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-server"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sy-guards.h"
+#include "sy-http.h"
+#include "sy-json.h"
+#include "sy-server.h"
+#include "sy-surface-openai.h"
+
+struct _SyServer
+{
+  GObject       parent_instance;
+
+  /* owned references */
+  SyConfig     *config;
+  SyKeys       *keys;
+  SyHistory    *history;
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+
+  /* router thread only */
+  SyRouter     *router;
+  SoupServer   *soup_server;
+
+  /* start-up handshake */
+  GMutex        mutex;
+  GCond         cond;
+  gboolean      ready;
+  GError       *start_error;
+  int           requested_port;
+  guint         port;
+  char         *token;
+};
+
+G_DEFINE_FINAL_TYPE (SyServer, sy_server, G_TYPE_OBJECT)
+
+static void
+sy_server_dispose (GObject *object)
+{
+  SyServer *self = SY_SERVER (object);
+
+  sy_server_stop (self);
+
+  G_OBJECT_CLASS (sy_server_parent_class)->dispose (object);
+}
+
+static void
+sy_server_finalize (GObject *object)
+{
+  SyServer *self = SY_SERVER (object);
+
+  g_clear_object (&self->config);
+  g_clear_object (&self->keys);
+  g_clear_object (&self->history);
+  g_clear_error (&self->start_error);
+  g_free (self->token);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (sy_server_parent_class)->finalize (object);
+}
+
+static void
+sy_server_class_init (SyServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sy_server_dispose;
+  object_class->finalize = sy_server_finalize;
+}
+
+static void
+sy_server_init (SyServer *self)
+{
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+}
+
+SyServer *
+sy_server_new (SyConfig  *config,
+               SyKeys    *keys,
+               SyHistory *history)
+{
+  SyServer *self;
+
+  g_return_val_if_fail (SY_IS_CONFIG (config), NULL);
+  g_return_val_if_fail (SY_IS_KEYS (keys), NULL);
+
+  self = g_object_new (SY_TYPE_SERVER, NULL);
+  self->config = g_object_ref (config);
+  self->keys = g_object_ref (keys);
+  self->history = history != NULL ? g_object_ref (history) : NULL;
+  return self;
+}
+
+SyRouter *
+sy_server_get_router (SyServer *self)
+{
+  return self->router;
+}
+
+const char *
+sy_server_get_token (SyServer *self)
+{
+  return self->token;
+}
+
+guint
+sy_server_get_port (SyServer *self)
+{
+  g_return_val_if_fail (SY_IS_SERVER (self), 0);
+  return self->port;
+}
+
+static void
+too_large_chunk (SoupServerMessage *msg,
+                 GBytes            *chunk,
+                 gpointer           data)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  /* Bodies without Content-Length are measured as they arrive; past the cap they
+   * are no longer kept in memory and the handler answers 413. */
+  if (body->length > SY_MAX_BODY_BYTES)
+    {
+      soup_message_body_set_accumulate (body, FALSE);
+      g_object_set_data (G_OBJECT (msg), "sy-too-large", GINT_TO_POINTER (TRUE));
+    }
+}
+
+static void
+early_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           data)
+{
+  SyServer *self = data;
+
+  if (!sy_guards_check_headers (msg, self->port, self->token))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+      return;
+    }
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (too_large_chunk), NULL);
+}
+
+static void
+health_handler (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           data)
+{
+  sy_http_send_json (msg, 200, g_strdup ("{\"status\":\"ok\"}"));
+}
+
+static void
+default_handler (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           data)
+{
+  g_autofree char *message = g_strdup_printf (_("No route %s %s: the endpoint serves "
+                                                "/v1/chat/completions, /v1/models and /health"),
+                                              soup_server_message_get_method (msg), path);
+
+  sy_http_send_error (msg, sy_http_shape_for_path (path), 404, "not_found_error", message);
+}
+
+static gboolean
+listen_loopback (SyServer  *self,
+                 guint      port,
+                 GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GSList) uris = NULL;
+
+  /* Both loopbacks; a machine without IPv6 still gets 127.0.0.1. */
+  if (!soup_server_listen_local (self->soup_server, port, 0, &local_error))
+    {
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) &&
+          !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      soup_server_disconnect (self->soup_server);
+      g_clear_error (&local_error);
+      if (!soup_server_listen_local (self->soup_server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &local_error))
+        {
+          g_set_error (error, G_IO_ERROR, local_error->code,
+                       _("Cannot listen on 127.0.0.1:%u: %s"), port, local_error->message);
+          return FALSE;
+        }
+    }
+
+  uris = soup_server_get_uris (self->soup_server);
+  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : port;
+  g_slist_foreach (uris, (GFunc) g_uri_unref, NULL);
+  return TRUE;
+}
+
+static gpointer
+router_thread (gpointer data)
+{
+  SyServer *self = data;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  g_main_context_push_thread_default (self->context);
+
+  self->router = sy_router_new (self->config, self->keys, self->history);
+  self->soup_server = soup_server_new ("server-header", "Switchyard/" PACKAGE_VERSION, NULL);
+  soup_server_add_early_handler (self->soup_server, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup_server, NULL, default_handler, self, NULL);
+  soup_server_add_handler (self->soup_server, "/health", health_handler, self, NULL);
+  sy_surface_openai_register (self->soup_server, self);
+
+  port = self->requested_port >= 0 ? (guint) self->requested_port : sy_config_get_port (self->config);
+  if (!listen_loopback (self, port, &error))
+    {
+      g_mutex_lock (&self->mutex);
+      self->start_error = g_steal_pointer (&error);
+      self->ready = TRUE;
+      g_cond_signal (&self->cond);
+      g_mutex_unlock (&self->mutex);
+      goto out;
+    }
+
+  g_mutex_lock (&self->mutex);
+  self->ready = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+
+  g_main_loop_run (self->loop);
+
+out:
+  soup_server_disconnect (self->soup_server);
+  sy_router_cancel_all (self->router);
+  g_clear_object (&self->router);
+  /* Let cancelled operations deliver their callbacks before the context goes. */
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_clear_object (&self->soup_server);
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+gboolean
+sy_server_start (SyServer  *self,
+                 int        port,
+                 GError   **error)
+{
+  g_return_val_if_fail (SY_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (self->thread == NULL, FALSE);
+
+  g_clear_pointer (&self->token, g_free);
+  self->token = g_strdup (sy_config_get_token (self->config));
+  self->requested_port = port;
+  self->ready = FALSE;
+  g_clear_error (&self->start_error);
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->thread = g_thread_new ("sy-router", router_thread, self);
+
+  g_mutex_lock (&self->mutex);
+  while (!self->ready)
+    g_cond_wait (&self->cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+
+  if (self->start_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->start_error));
+      sy_server_stop (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+sy_server_stop (SyServer *self)
+{
+  g_return_if_fail (SY_IS_SERVER (self));
+
+  if (self->thread == NULL)
+    return;
+
+  {
+    g_autoptr(GSource) source = g_idle_source_new ();
+    g_source_set_callback (source, quit_loop, g_main_loop_ref (self->loop),
+                           (GDestroyNotify) g_main_loop_unref);
+    g_source_attach (source, self->context);
+  }
+  g_thread_join (g_steal_pointer (&self->thread));
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+}

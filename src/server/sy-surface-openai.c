@@ -1,0 +1,326 @@
+/* sy-surface-openai.c — the OpenAI-compatible surface: chat completions and models.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-server"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sy-http.h"
+#include "sy-json.h"
+#include "sy-surface-openai.h"
+
+/* One client waiting on an exchange. */
+typedef struct {
+  SoupServerMessage *msg;
+  SyExchange        *exchange;
+  gboolean           gone;
+  gboolean           streaming;
+} Client;
+
+static void
+set_route_headers (Client *client)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (client->msg);
+  SyExchange *ex = client->exchange;
+  g_autofree char *attempts = g_strdup_printf ("%u", sy_exchange_get_attempts (ex));
+
+  soup_message_headers_replace (headers, "x-switchyard-request-id", sy_exchange_get_request_id (ex));
+  soup_message_headers_replace (headers, "x-switchyard-attempts", attempts);
+  if (sy_exchange_get_provider (ex) != NULL)
+    soup_message_headers_replace (headers, "x-switchyard-provider", sy_exchange_get_provider (ex));
+  if (sy_exchange_get_model (ex) != NULL)
+    soup_message_headers_replace (headers, "x-switchyard-model", sy_exchange_get_model (ex));
+}
+
+static void
+append (Client     *client,
+        char       *text)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (client->msg);
+
+  soup_message_body_append (body, SOUP_MEMORY_TAKE, text, strlen (text));
+  soup_server_message_unpause (client->msg);
+}
+
+static void
+sink_stream_start (SyExchange *ex,
+                   gpointer    data)
+{
+  Client *client = data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (client->msg);
+
+  if (client->gone)
+    return;
+  client->streaming = TRUE;
+  soup_server_message_set_status (client->msg, 200, NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_replace (headers, "Content-Type", "text/event-stream");
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
+  set_route_headers (client);
+  soup_server_message_unpause (client->msg);
+}
+
+static void
+sink_stream_event (SyExchange *ex,
+                   const char *data,
+                   JsonObject *chunk,
+                   gpointer    user_data)
+{
+  Client *client = user_data;
+
+  if (!client->gone)
+    append (client, g_strconcat ("data: ", data, "\n\n", NULL));
+}
+
+static void
+sink_stream_keepalive (SyExchange *ex,
+                       gpointer    data)
+{
+  Client *client = data;
+
+  if (!client->gone)
+    append (client, g_strdup (": keep-alive\n\n"));
+}
+
+static void
+sink_stream_error (SyExchange *ex,
+                   guint       status,
+                   const char *type,
+                   const char *message,
+                   gpointer    data)
+{
+  Client *client = data;
+  g_autofree char *json = NULL;
+
+  if (client->gone)
+    return;
+  /* OpenAI's SDKs raise an APIError for a chunk that carries "error". */
+  json = sy_http_error_json (SY_ERROR_SHAPE_OPENAI, status, type, message);
+  append (client, g_strconcat ("data: ", json, "\n\n", NULL));
+}
+
+static void
+sink_respond (SyExchange *ex,
+              JsonObject *body,
+              gpointer    data)
+{
+  Client *client = data;
+
+  if (client->gone)
+    return;
+  set_route_headers (client);
+  sy_http_send_json (client->msg, 200, sy_json_object_to_string (body));
+  soup_server_message_unpause (client->msg);
+}
+
+static void
+sink_fail (SyExchange *ex,
+           guint       status,
+           const char *type,
+           const char *message,
+           const char *retry_after,
+           gpointer    data)
+{
+  Client *client = data;
+
+  if (client->gone)
+    return;
+  set_route_headers (client);
+  if (retry_after != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (client->msg),
+                                  "Retry-After", retry_after);
+  sy_http_send_error (client->msg, SY_ERROR_SHAPE_OPENAI, status, type, message);
+  soup_server_message_unpause (client->msg);
+}
+
+static void
+on_disconnected (SoupServerMessage *msg,
+                 Client            *client)
+{
+  if (client->gone)
+    return;
+  client->gone = TRUE;
+  sy_exchange_client_gone (client->exchange);
+}
+
+static void
+sink_done (SyExchange *ex,
+           gpointer    data)
+{
+  Client *client = data;
+
+  g_signal_handlers_disconnect_by_data (client->msg, client);
+  if (!client->gone && client->streaming)
+    {
+      soup_message_body_complete (soup_server_message_get_response_body (client->msg));
+      soup_server_message_unpause (client->msg);
+    }
+  g_object_unref (client->msg);
+  sy_exchange_unref (client->exchange);
+  g_free (client);
+}
+
+static const SyExchangeSink openai_sink = {
+  .stream_start = sink_stream_start,
+  .stream_event = sink_stream_event,
+  .stream_keepalive = sink_stream_keepalive,
+  .stream_error = sink_stream_error,
+  .respond = sink_respond,
+  .fail = sink_fail,
+  .done = sink_done,
+};
+
+static gboolean
+check_chat_request (JsonNode    *root,
+                    char       **message)
+{
+  JsonObject *object;
+  JsonArray *messages;
+  JsonNode *stream;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      *message = g_strdup (_("The request body must be a JSON object"));
+      return FALSE;
+    }
+  object = json_node_get_object (root);
+  if (sy_json_get_string (object, "model") == NULL)
+    {
+      *message = g_strdup (_("\"model\" is required: a provider/model, a profile or a model name"));
+      return FALSE;
+    }
+  messages = sy_json_get_array (object, "messages");
+  if (messages == NULL || json_array_get_length (messages) == 0)
+    {
+      *message = g_strdup (_("\"messages\" must be a non-empty list"));
+      return FALSE;
+    }
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonNode *entry = json_array_get_element (messages, i);
+      if (!JSON_NODE_HOLDS_OBJECT (entry) ||
+          sy_json_get_string (json_node_get_object (entry), "role") == NULL)
+        {
+          *message = g_strdup_printf (_("messages[%u] must be an object with a \"role\""), i);
+          return FALSE;
+        }
+    }
+  stream = json_object_get_member (object, "stream");
+  if (stream != NULL && !JSON_NODE_HOLDS_NULL (stream) &&
+      (!JSON_NODE_HOLDS_VALUE (stream) || json_node_get_value_type (stream) != G_TYPE_BOOLEAN))
+    {
+      *message = g_strdup (_("\"stream\" must be true or false"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+chat_handler (SoupServer        *soup_server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           data)
+{
+  SyServer *server = data;
+  SoupMessageBody *request_body;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  const char *user_agent;
+  Client *client;
+
+  if (!g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_POST))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "POST");
+      sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 405, "invalid_request_error",
+                          _("Use POST for /v1/chat/completions"));
+      return;
+    }
+  if (g_object_get_data (G_OBJECT (msg), "sy-too-large") != NULL)
+    {
+      sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 413, "invalid_request_error",
+                          _("The request body is larger than 32 MiB"));
+      return;
+    }
+
+  request_body = soup_server_message_get_request_body (msg);
+  bytes = soup_message_body_flatten (request_body);
+  root = sy_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  if (root == NULL)
+    {
+      sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 400, "invalid_request_error", error->message);
+      return;
+    }
+  if (!check_chat_request (root, &message))
+    {
+      sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 400, "invalid_request_error", message);
+      return;
+    }
+
+  user_agent = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "User-Agent");
+  client = g_new0 (Client, 1);
+  client->msg = g_object_ref (msg);
+  client->exchange = sy_exchange_new (sy_server_get_router (server), "chat.completions",
+                                      user_agent, root, bytes, &openai_sink, client);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_disconnected), client);
+
+  soup_server_message_pause (msg);
+  sy_exchange_start (client->exchange);
+}
+
+static void
+models_handler (SoupServer        *soup_server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           data)
+{
+  SyServer *server = data;
+  SyConfig *config = sy_router_get_config (sy_server_get_router (server));
+  GPtrArray *models = sy_catalog_get_models (sy_config_get_catalog (config));
+  JsonArray *profiles = sy_json_get_array (sy_config_get_root (config), "profiles");
+  g_autoptr(JsonObject) root = json_object_new ();
+  JsonArray *list = json_array_new ();
+
+  for (guint i = 0; profiles != NULL && i < json_array_get_length (profiles); i++)
+    {
+      JsonObject *profile = json_array_get_object_element (profiles, i);
+      JsonObject *entry = json_object_new ();
+
+      json_object_set_string_member (entry, "id", sy_json_get_string (profile, "name"));
+      json_object_set_string_member (entry, "object", "model");
+      json_object_set_int_member (entry, "created", 0);
+      json_object_set_string_member (entry, "owned_by", "switchyard");
+      json_array_add_object_element (list, entry);
+    }
+
+  for (guint i = 0; i < models->len; i++)
+    {
+      const SyModelInfo *info = g_ptr_array_index (models, i);
+      JsonObject *entry = json_object_new ();
+
+      json_object_set_string_member (entry, "id", info->id);
+      json_object_set_string_member (entry, "object", "model");
+      json_object_set_int_member (entry, "created", 0);
+      json_object_set_string_member (entry, "owned_by", info->provider);
+      if (info->context_window > 0)
+        json_object_set_int_member (entry, "context_length", info->context_window);
+      json_array_add_object_element (list, entry);
+    }
+
+  json_object_set_string_member (root, "object", "list");
+  json_object_set_array_member (root, "data", list);
+  sy_http_send_json (msg, 200, sy_json_object_to_string (root));
+}
+
+void
+sy_surface_openai_register (SoupServer *soup_server,
+                            SyServer   *server)
+{
+  soup_server_add_handler (soup_server, "/v1/chat/completions", chat_handler, server, NULL);
+  soup_server_add_handler (soup_server, "/v1/models", models_handler, server, NULL);
+}
