@@ -3,11 +3,102 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
 /* A fresh directory under $TMPDIR, removed by sy_test_rmdir (). */
 char *sy_test_mkdtemp (void);
 void  sy_test_rmdir   (const char *path);
+
+/* A child process that printed "listening on http://127.0.0.1:PORT…". */
+typedef struct {
+  GSubprocess *process;
+  guint        port;
+  char        *dir;       /* serve: its temp dir with config.json and history.db */
+  char        *db_path;
+  char        *config_path;
+  char        *log_path;  /* serve: its stderr */
+} SyTestProc;
+
+/* Starts tests' mock upstream ($MOCK_UPSTREAM_BIN) with @args (NULL-terminated). */
+SyTestProc *sy_test_mock_start  (const char * const *args);
+
+/* Writes @config_json to a temp config.json — "@MOCK@" in it becomes the mock's
+ * base URL (http://127.0.0.1:PORT/v1) when @mock is not NULL — and starts
+ * `switchyard serve --port 0` on it with @env (KEY=VALUE, NULL-terminated, added to a
+ * clean environment without a session bus, so no keyring is consulted). */
+SyTestProc *sy_test_serve_start (const char          *config_json,
+                                 SyTestProc          *mock,
+                                 const char * const  *env);
+
+/* SIGTERM, wait, and check the exit status is 0. */
+void        sy_test_proc_stop   (SyTestProc *proc);
+/* SIGKILL and wait. */
+void        sy_test_proc_kill   (SyTestProc *proc);
+void        sy_test_proc_free   (SyTestProc *proc);
+
+typedef struct {
+  guint               status;
+  SoupMessageHeaders *headers;
+  char               *body;
+  gsize               length;
+  JsonNode           *json;     /* NULL when the body is not JSON */
+} SyTestResponse;
+
+void sy_test_response_free (SyTestResponse *response);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyTestResponse, sy_test_response_free)
+
+/* One request with libsoup. @token may be NULL (no Authorization); @extra_headers
+ * is "Name: value" strings, NULL-terminated, may be NULL. */
+SyTestResponse *sy_test_http (guint               port,
+                              const char         *method,
+                              const char         *path,
+                              const char         *token,
+                              const char         *content_type,
+                              const char         *body,
+                              const char * const *extra_headers);
+
+/* POST /v1/chat/completions with the JSON @body and @token. */
+SyTestResponse *sy_test_chat (guint       port,
+                              const char *token,
+                              const char *body);
+
+/* Bytes written verbatim to 127.0.0.1:@port; returns the status line's code and
+ * the whole raw response in @raw_out (may be NULL). */
+guint sy_test_raw_http (guint        port,
+                        const char  *request,
+                        gsize        length,
+                        char       **raw_out);
+
+/* A streamed chat request: returns the "data:" payloads in order, comment lines
+ * (": keep-alive") as they are with their colon, any non-SSE line as is (and the arrival
+ * time in µs of each, monotonic, in @times_out if not NULL); @status_out and
+ * @headers_out (may be NULL) get the response status and headers. */
+GPtrArray *sy_test_stream (guint                port,
+                           const char          *token,
+                           const char          *body,
+                           guint               *status_out,
+                           SoupMessageHeaders **headers_out,
+                           GArray             **times_out);
+
+/* Mock control: POST /_mock/faults with @faults_json (a JSON array). */
+void       sy_test_mock_faults   (SyTestProc *mock,
+                                  const char *faults_json);
+void       sy_test_mock_reset    (SyTestProc *mock);
+/* GET /_mock/requests, parsed. */
+JsonNode  *sy_test_mock_requests (SyTestProc *mock);
+
+/* The JSON member at a dotted path ("usage.cost", "choices.0.message.content"). */
+JsonNode   *sy_test_json_path   (JsonNode   *root,
+                                 const char *path);
+const char *sy_test_json_string (JsonNode   *root,
+                                 const char *path);
+double      sy_test_json_double (JsonNode   *root,
+                                 const char *path);
+
+/* The history rows (newest first) after the server flushed them. */
+GPtrArray  *sy_test_history     (const char *db_path);
 
 G_END_DECLS

@@ -39,6 +39,8 @@ typedef struct {
   char    *response_body;
 } SyHistoryRecord;
 
+/* Numbers start unknown (-1), status 0, cost_known FALSE with cost parts 0,
+ * started_at_us the current time. */
 SyHistoryRecord *sy_history_record_new  (void);
 void             sy_history_record_free (SyHistoryRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyHistoryRecord, sy_history_record_free)
@@ -63,5 +65,19 @@ void       sy_history_flush  (SyHistory       *self);
 /* Flushes and stops the writer thread; further records are dropped. Idempotent;
  * dispose calls it. */
 void       sy_history_close  (SyHistory       *self);
+
+/* Reading, for the GUI and tests. Each call opens its own read-only connection
+ * (SQLITE_OPEN_READONLY), so it may run on any thread, while a writer is open, and
+ * on a database from a newer version. Never use them on the GTK main thread. */
+
+/* The newest @limit rows (0: all), newest first, bodies included.
+ * Returns a GPtrArray of SyHistoryRecord*, or NULL with @error set. */
+GPtrArray *sy_history_read_recent (const char  *path,
+                                   guint        limit,
+                                   GError     **error);
+
+gboolean   sy_history_read_count  (const char  *path,
+                                   gint64      *out_count,
+                                   GError     **error);
 
 G_END_DECLS

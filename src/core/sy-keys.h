@@ -54,9 +54,13 @@ gboolean  sy_keys_clear_finish       (SyKeys              *self,
                                       GAsyncResult        *result,
                                       GError             **error);
 
-/* Drops the in-memory cache (after store/clear it is dropped for that provider). */
+/* Drops the in-memory cache (after store/clear it is dropped for that provider).
+ * A NULL @provider_id drops every entry and forgets that the keyring was out of reach. */
 void      sy_keys_invalidate         (SyKeys              *self,
                                       const char          *provider_id);
+
+/* Wipes a secret (as returned by sy_keys_lookup_finish) before freeing it. NULL-safe. */
+void      sy_keys_free_secret        (char                *secret);
 
 /* A human sentence telling how to add a key for @provider_id (no secret in it). */
 char     *sy_keys_how_to_add         (const char          *provider_id,

@@ -101,6 +101,7 @@ struct _SyExchange
   SyUsage               usage;
   SyCost                cost;
   gint64                t_first;
+  gsize                 streamed_chars;
   guint                 last_status;
   char                 *last_type;
   char                 *last_error;
@@ -660,6 +661,16 @@ exchange_finish (SyExchange *ex,
   ex->final_status = status;
   ex->final_error = g_strdup (error);
 
+  /* A stream that broke before its usage chunk still cost something: estimate
+   * the partial tokens (about 4 characters a token) so history shows them. */
+  if (!ex->have_usage && ex->content_sent && ex->raw_body != NULL)
+    {
+      ex->usage.prompt_tokens = (gint64) (g_bytes_get_size (ex->raw_body) + 3) / 4;
+      ex->usage.completion_tokens = (gint64) (ex->streamed_chars + 3) / 4;
+      ex->have_usage = TRUE;
+      compute_cost (ex);
+    }
+
   clear_source (&ex->timer);
   clear_source (&ex->keepalive);
   clear_source (&ex->backoff);
@@ -1189,6 +1200,17 @@ handle_event (SyExchange *ex,
     }
 
   commit_stream (ex);
+  {
+    JsonArray *choices = sy_json_get_array (chunk, "choices");
+    JsonNode *first = choices != NULL && json_array_get_length (choices) > 0
+                      ? json_array_get_element (choices, 0) : NULL;
+    JsonObject *delta = first != NULL && JSON_NODE_HOLDS_OBJECT (first)
+                        ? sy_json_get_object (json_node_get_object (first), "delta") : NULL;
+    const char *content = sy_json_get_string (delta, "content");
+
+    if (content != NULL)
+      ex->streamed_chars += strlen (content);
+  }
   usage = sy_json_get_object (chunk, "usage");
   if (usage != NULL)
     {

@@ -89,10 +89,19 @@ presented_token (SoupMessageHeaders *headers)
   return api_key;
 }
 
+#define REJECT(code, type, message) \
+  G_STMT_START { \
+    *status = (code); \
+    *body = sy_http_error_json (shape, (code), (type), (message)); \
+    return FALSE; \
+  } G_STMT_END
+
 gboolean
-sy_guards_check_headers (SoupServerMessage *msg,
-                         guint              port,
-                         const char        *token)
+sy_guards_check_headers (SoupServerMessage  *msg,
+                         guint               port,
+                         const char         *token,
+                         guint              *status,
+                         char              **body)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
@@ -104,41 +113,36 @@ sy_guards_check_headers (SoupServerMessage *msg,
   soup_message_headers_foreach (headers, count_host, &hosts);
   if (hosts.count != 1)
     {
-      sy_http_send_error (msg, shape, 400, "invalid_request_error",
-                          _("Exactly one Host header is required"));
-      return FALSE;
+      REJECT (400, "invalid_request_error",
+              _("Exactly one Host header is required"));
     }
   /* DNS rebinding: a page on evil.example that resolves to 127.0.0.1 still sends
    * its own name as Host. */
   if (!host_allowed (hosts.value, port))
     {
-      sy_http_send_error (msg, shape, 403, "permission_error",
-                          _("Host not allowed: use 127.0.0.1, localhost or [::1] with this port"));
-      return FALSE;
+      REJECT (403, "permission_error",
+              _("Host not allowed: use 127.0.0.1, localhost or [::1] with this port"));
     }
 
   value = soup_message_headers_get_one (headers, "Origin");
   if (value != NULL && !origin_allowed (value, port))
     {
-      sy_http_send_error (msg, shape, 403, "permission_error",
-                          _("Cross-origin requests are not allowed"));
-      return FALSE;
+      REJECT (403, "permission_error",
+              _("Cross-origin requests are not allowed"));
     }
   value = soup_message_headers_get_one (headers, "Sec-Fetch-Site");
   if (value != NULL && g_ascii_strcasecmp (value, "cross-site") == 0)
     {
-      sy_http_send_error (msg, shape, 403, "permission_error",
-                          _("Cross-site requests are not allowed"));
-      return FALSE;
+      REJECT (403, "permission_error",
+              _("Cross-site requests are not allowed"));
     }
 
   if (g_str_has_prefix (path, "/v1/") &&
       !sy_guards_token_equal (presented_token (headers), token))
     {
-      sy_http_send_error (msg, shape, 401, "authentication_error",
-                          _("Missing or wrong token: send the token from Switchyard's config "
+      REJECT (401, "authentication_error",
+              _("Missing or wrong token: send the token from Switchyard's config "
                             "as \"Authorization: Bearer TOKEN\" or \"x-api-key\""));
-      return FALSE;
     }
 
   if (g_str_equal (method, SOUP_METHOD_POST))
@@ -148,18 +152,16 @@ sy_guards_check_headers (SoupServerMessage *msg,
 
       if (content_type == NULL || g_ascii_strcasecmp (content_type, "application/json") != 0)
         {
-          sy_http_send_error (msg, shape, 415, "invalid_request_error",
-                              _("The request body must be JSON (Content-Type: application/json)"));
-          return FALSE;
+          REJECT (415, "invalid_request_error",
+              _("The request body must be JSON (Content-Type: application/json)"));
         }
 
       length = soup_message_headers_get_content_length (headers);
       if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
           length > SY_MAX_BODY_BYTES)
         {
-          sy_http_send_error (msg, shape, 413, "invalid_request_error",
-                              _("The request body is larger than 32 MiB"));
-          return FALSE;
+          REJECT (413, "invalid_request_error",
+              _("The request body is larger than 32 MiB"));
         }
     }
 

@@ -9,11 +9,13 @@ G_BEGIN_DECLS
 #define SY_MAX_BODY_BYTES (32 * 1024 * 1024)
 
 /* Checks Host, Origin, Sec-Fetch-Site, the token on the /v1 routes, Content-Type and
- * Content-Length. On failure sets the status and an error body in the shape of
- * the API that was called and returns FALSE. */
-gboolean sy_guards_check_headers (SoupServerMessage *msg,
-                                  guint              port,
-                                  const char        *token);
+ * Content-Length. On failure returns FALSE with the status to answer and the
+ * error body (in the shape of the API that was called) in @status and @body. */
+gboolean sy_guards_check_headers (SoupServerMessage  *msg,
+                                  guint               port,
+                                  const char         *token,
+                                  guint              *status,
+                                  char              **body);
 
 /* Constant-time comparison of a presented token with the expected one. */
 gboolean sy_guards_token_equal   (const char        *presented,

@@ -134,6 +134,92 @@ too_large_chunk (SoupServerMessage *msg,
     }
 }
 
+/* A request refused from its headers alone is answered on the raw connection, so
+ * its body (perhaps 40 MiB, perhaps never-ending) is never read into memory. The
+ * rest of the body is drained for a moment before closing: closing a socket with
+ * unread input sends a reset that can destroy the answer before the client reads it. */
+typedef struct {
+  GIOStream *stream;
+  GSocket   *socket;
+  GBytes    *answer;
+  guint8     drain[16 * 1024];
+  gsize      drained;
+  gint64     deadline;
+} Refusal;
+
+static void
+refusal_free (Refusal *refusal)
+{
+  g_io_stream_close (refusal->stream, NULL, NULL);
+  g_object_unref (refusal->stream);
+  g_object_unref (refusal->socket);
+  g_bytes_unref (refusal->answer);
+  g_free (refusal);
+}
+
+static void
+refusal_drained (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  Refusal *refusal = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0 || g_get_monotonic_time () > refusal->deadline ||
+      (refusal->drained += (gsize) n) > 4 * (gsize) SY_MAX_BODY_BYTES)
+    {
+      refusal_free (refusal);
+      return;
+    }
+  g_input_stream_read_async (g_io_stream_get_input_stream (refusal->stream),
+                             refusal->drain, sizeof refusal->drain, G_PRIORITY_LOW,
+                             NULL, refusal_drained, refusal);
+}
+
+static void
+refusal_written (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  Refusal *refusal = data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
+    {
+      refusal_free (refusal);
+      return;
+    }
+  g_socket_shutdown (refusal->socket, FALSE, TRUE, NULL);
+  refusal->deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  g_input_stream_read_async (g_io_stream_get_input_stream (refusal->stream),
+                             refusal->drain, sizeof refusal->drain, G_PRIORITY_LOW,
+                             NULL, refusal_drained, refusal);
+}
+
+static void
+refuse (SoupServerMessage *msg,
+        guint              status,
+        char              *body)
+{
+  Refusal *refusal = g_new0 (Refusal, 1);
+  char *answer;
+  gsize length;
+
+  answer = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                            "Content-Type: application/json\r\n"
+                            "Content-Length: %zu\r\n"
+                            "Connection: close\r\n"
+                            "\r\n%s",
+                            status, soup_status_get_phrase (status), strlen (body), body);
+  g_free (body);
+  length = strlen (answer);
+  refusal->answer = g_bytes_new_take (answer, length);
+  refusal->socket = g_object_ref (soup_server_message_get_socket (msg));
+  refusal->stream = soup_server_message_steal_connection (msg);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (refusal->stream),
+                                   g_bytes_get_data (refusal->answer, NULL), length,
+                                   G_PRIORITY_DEFAULT, NULL, refusal_written, refusal);
+}
+
 static void
 early_handler (SoupServer        *server,
                SoupServerMessage *msg,
@@ -142,11 +228,12 @@ early_handler (SoupServer        *server,
                gpointer           data)
 {
   SyServer *self = data;
+  g_autofree char *body = NULL;
+  guint status = 0;
 
-  if (!sy_guards_check_headers (msg, self->port, self->token))
+  if (!sy_guards_check_headers (msg, self->port, self->token, &status, &body))
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
+      refuse (msg, status, g_steal_pointer (&body));
       return;
     }
   g_signal_connect (msg, "got-chunk", G_CALLBACK (too_large_chunk), NULL);
@@ -174,6 +261,17 @@ default_handler (SoupServer        *server,
                                               soup_server_message_get_method (msg), path);
 
   sy_http_send_error (msg, sy_http_shape_for_path (path), 404, "not_found_error", message);
+}
+
+void
+sy_server_add_route (SyServer          *self,
+                     const char        *path,
+                     SoupServerCallback callback)
+{
+  /* libsoup looks early handlers up by the same path as the handler: a catch-all
+   * early handler would not see requests for registered paths. */
+  soup_server_add_early_handler (self->soup_server, path, early_handler, self, NULL);
+  soup_server_add_handler (self->soup_server, path, callback, self, NULL);
 }
 
 static gboolean
@@ -220,10 +318,9 @@ router_thread (gpointer data)
 
   self->router = sy_router_new (self->config, self->keys, self->history);
   self->soup_server = soup_server_new ("server-header", "Switchyard/" PACKAGE_VERSION, NULL);
-  soup_server_add_early_handler (self->soup_server, NULL, early_handler, self, NULL);
-  soup_server_add_handler (self->soup_server, NULL, default_handler, self, NULL);
-  soup_server_add_handler (self->soup_server, "/health", health_handler, self, NULL);
-  sy_surface_openai_register (self->soup_server, self);
+  sy_server_add_route (self, NULL, default_handler);
+  sy_server_add_route (self, "/health", health_handler);
+  sy_surface_openai_register (self);
 
   port = self->requested_port >= 0 ? (guint) self->requested_port : sy_config_get_port (self->config);
   if (!listen_loopback (self, port, &error))

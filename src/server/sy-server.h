@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "sy-config.h"
 #include "sy-history.h"
@@ -29,7 +30,11 @@ guint     sy_server_get_port   (SyServer   *self);
 /* Cancels requests in flight (each recorded), stops listening and joins the thread. */
 void      sy_server_stop       (SyServer   *self);
 
-/* Router-thread only: for the API surfaces. */
+/* Router-thread only: for the API surfaces. A route gets the security guards
+ * before its handler, which receives the SyServer as user data. */
+void        sy_server_add_route  (SyServer          *self,
+                                  const char        *path,
+                                  SoupServerCallback callback);
 SyRouter   *sy_server_get_router (SyServer *self);
 const char *sy_server_get_token  (SyServer *self);
 

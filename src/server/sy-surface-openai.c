@@ -318,9 +318,8 @@ models_handler (SoupServer        *soup_server,
 }
 
 void
-sy_surface_openai_register (SoupServer *soup_server,
-                            SyServer   *server)
+sy_surface_openai_register (SyServer *server)
 {
-  soup_server_add_handler (soup_server, "/v1/chat/completions", chat_handler, server, NULL);
-  soup_server_add_handler (soup_server, "/v1/models", models_handler, server, NULL);
+  sy_server_add_route (server, "/v1/chat/completions", chat_handler);
+  sy_server_add_route (server, "/v1/models", models_handler);
 }

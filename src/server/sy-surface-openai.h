@@ -8,7 +8,6 @@
 
 G_BEGIN_DECLS
 
-void sy_surface_openai_register (SoupServer *soup_server,
-                                 SyServer   *server);
+void sy_surface_openai_register (SyServer *server);
 
 G_END_DECLS

@@ -1,0 +1,972 @@
+/* sy-history.c — the request history: SQLite on its own writer thread.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-history"
+
+#include "sy-history.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <glib/gstdio.h>
+
+/* 'SYRD' in the database header, so we never migrate someone else's file. */
+#define SY_HISTORY_APPLICATION_ID 0x53595244
+#define BATCH_MAX_ROWS            256
+#define BATCH_WINDOW_US           (50 * G_TIME_SPAN_MILLISECOND)
+#define BUSY_TIMEOUT_MS           5000
+#define BEGIN_ATTEMPTS            3
+
+/* migrations[i] takes the schema from version i to i + 1; each runs in one
+ * transaction. Append only: a released entry never changes. */
+static const char * const migrations[] = {
+  /* 1 */
+  "CREATE TABLE requests ("
+  "  id                 INTEGER PRIMARY KEY,"
+  "  request_id         TEXT UNIQUE,"
+  "  started_at         INTEGER NOT NULL,"   /* µs since the epoch, UTC */
+  "  client             TEXT,"
+  "  surface            TEXT,"
+  "  requested_model    TEXT,"
+  "  profile            TEXT,"
+  "  provider           TEXT,"
+  "  model              TEXT,"
+  "  stream             INTEGER NOT NULL DEFAULT 0,"
+  "  status             INTEGER,"
+  "  error              TEXT,"
+  "  attempts           TEXT,"               /* JSON array */
+  "  route              TEXT,"               /* JSON object */
+  "  prompt_tokens      INTEGER,"
+  "  completion_tokens  INTEGER,"
+  "  cached_tokens      INTEGER,"
+  "  cache_write_tokens INTEGER,"
+  "  reasoning_tokens   INTEGER,"
+  "  cost               REAL,"               /* USD; NULL when the price is unknown */
+  "  cost_input         REAL,"
+  "  cost_output        REAL,"
+  "  cost_cache_read    REAL,"
+  "  cost_cache_write   REAL,"
+  "  ttft_ms            REAL,"
+  "  total_ms           REAL,"
+  "  tokens_per_s       REAL"
+  ");"
+  "CREATE TABLE bodies ("
+  "  request_id INTEGER PRIMARY KEY REFERENCES requests(id) ON DELETE CASCADE,"
+  "  request    TEXT,"
+  "  response   TEXT"
+  ");"
+  "CREATE INDEX requests_started_at ON requests(started_at);"
+  "CREATE INDEX requests_provider_model ON requests(provider, model, started_at);"
+  "CREATE INDEX requests_status ON requests(status);",
+};
+
+#define SCHEMA_VERSION ((gint64) G_N_ELEMENTS (migrations))
+
+static const char insert_request_sql[] =
+  "INSERT INTO requests (request_id, started_at, client, surface, requested_model,"
+  " profile, provider, model, stream, status, error, attempts, route,"
+  " prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,"
+  " reasoning_tokens, cost, cost_input, cost_output, cost_cache_read,"
+  " cost_cache_write, ttft_ms, total_ms, tokens_per_s)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+  " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+
+static const char insert_body_sql[] =
+  "INSERT INTO bodies (request_id, request, response) VALUES (?1, ?2, ?3)";
+
+/* Column order shared by read_record (). */
+static const char select_recent_sql[] =
+  "SELECT r.request_id, r.started_at, r.client, r.surface, r.requested_model,"
+  " r.profile, r.provider, r.model, r.stream, r.status, r.error, r.attempts, r.route,"
+  " r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.cache_write_tokens,"
+  " r.reasoning_tokens, r.cost, r.cost_input, r.cost_output, r.cost_cache_read,"
+  " r.cost_cache_write, r.ttft_ms, r.total_ms, r.tokens_per_s, b.request, b.response"
+  " FROM requests r LEFT JOIN bodies b ON b.request_id = r.id"
+  " ORDER BY r.started_at DESC, r.id DESC LIMIT ?1";
+
+/* Queue items are SyHistoryRecord pointers or one of these markers. */
+static char flush_marker;
+static char stop_marker;
+
+struct _SyHistory
+{
+  GObject parent_instance;
+
+  /* owned */
+  char        *path;
+  GAsyncQueue *queue;
+  GThread     *thread;
+
+  /* handed to the writer thread by sy_history_new (); only it uses them after */
+  sqlite3      *db;
+  sqlite3_stmt *insert_request;
+  sqlite3_stmt *insert_body;
+
+  /* state under @lock: flush tickets handed out and flush markers written */
+  GMutex   lock;
+  GCond    cond;
+  guint64  flush_tickets;
+  guint64  flush_done;
+  gboolean stopped;
+
+  int closed;  /* atomic */
+};
+
+G_DEFINE_FINAL_TYPE (SyHistory, sy_history, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+SyHistoryRecord *
+sy_history_record_new (void)
+{
+  SyHistoryRecord *record = g_new0 (SyHistoryRecord, 1);
+
+  record->started_at_us = g_get_real_time ();
+  record->prompt_tokens = -1;
+  record->completion_tokens = -1;
+  record->cached_tokens = -1;
+  record->cache_write_tokens = -1;
+  record->reasoning_tokens = -1;
+  record->ttft_ms = -1;
+  record->total_ms = -1;
+  record->tokens_per_s = -1;
+
+  return record;
+}
+
+void
+sy_history_record_free (SyHistoryRecord *record)
+{
+  if (record == NULL)
+    return;
+
+  g_free (record->request_id);
+  g_free (record->client);
+  g_free (record->surface);
+  g_free (record->requested_model);
+  g_free (record->profile);
+  g_free (record->provider);
+  g_free (record->model);
+  g_free (record->error);
+  g_free (record->attempts_json);
+  g_free (record->route_json);
+  g_free (record->request_body);
+  g_free (record->response_body);
+  g_free (record);
+}
+
+static void
+queue_item_free (gpointer item)
+{
+  if (item != &flush_marker && item != &stop_marker)
+    sy_history_record_free (item);
+}
+
+static void
+set_sqlite_error (GError     **error,
+                  sqlite3     *db,
+                  int          rc,
+                  const char  *path)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  const char *message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+  int code;
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      code = G_IO_ERROR_INVALID_DATA;
+      break;
+    case SQLITE_FULL:
+      code = G_IO_ERROR_NO_SPACE;
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      code = G_IO_ERROR_BUSY;
+      break;
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+    case SQLITE_AUTH:
+      code = G_IO_ERROR_PERMISSION_DENIED;
+      break;
+    case SQLITE_CANTOPEN:
+      code = G_IO_ERROR_NOT_FOUND;
+      break;
+    default:
+      code = G_IO_ERROR_FAILED;
+      break;
+    }
+
+  g_set_error (error, G_IO_ERROR, code, "%s: %s", name, message);
+}
+
+static gboolean
+exec_sql (sqlite3     *db,
+          const char  *sql,
+          const char  *path,
+          GError     **error)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Runs a statement returning one integer, such as "PRAGMA user_version". */
+static gboolean
+query_int (sqlite3     *db,
+           const char  *sql,
+           const char  *path,
+           gint64      *out_value,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (error, db, rc, path);
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+
+  *out_value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+static gboolean
+check_newer (gint64       version,
+             const char  *path,
+             GError     **error)
+{
+  if (version > SCHEMA_VERSION)
+    {
+      g_autofree char *name = g_path_get_basename (path);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY,
+                   "%s was written by a newer Switchyard (schema %" G_GINT64_FORMAT
+                   "); open it with that version", name, version);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+set_not_ours (const char  *path,
+              GError     **error)
+{
+  g_autofree char *name = g_path_get_basename (path);
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "%s is not a Switchyard history database", name);
+  return FALSE;
+}
+
+/* Accepts our own file (any version, the caller checks) or an empty one. */
+static gboolean
+check_identity (sqlite3     *db,
+                const char  *path,
+                gint64      *out_version,
+                GError     **error)
+{
+  gint64 app_id;
+  gint64 version;
+  gint64 n_objects;
+
+  /* The first read is where a file that is not a database fails. */
+  if (!query_int (db, "PRAGMA application_id", path, &app_id, error) ||
+      !query_int (db, "PRAGMA user_version", path, &version, error))
+    return FALSE;
+
+  if (app_id == 0)
+    {
+      if (!query_int (db, "SELECT count(*) FROM sqlite_schema", path, &n_objects, error))
+        return FALSE;
+      if (version != 0 || n_objects != 0)
+        return set_not_ours (path, error);
+    }
+  else if ((guint32) app_id != SY_HISTORY_APPLICATION_ID)
+    return set_not_ours (path, error);
+
+  *out_version = version;
+  return TRUE;
+}
+
+static gboolean
+migrate (sqlite3     *db,
+         const char  *path,
+         GError     **error)
+{
+  for (;;)
+    {
+      g_autofree char *bump = NULL;
+      gint64 version;
+
+      /* Read the version under the write lock: another process may have migrated
+       * since our last look. */
+      if (!exec_sql (db, "BEGIN IMMEDIATE", path, error))
+        return FALSE;
+
+      if (!query_int (db, "PRAGMA user_version", path, &version, error) ||
+          !check_newer (version, path, error))
+        goto fail;
+
+      if (version == SCHEMA_VERSION)
+        return exec_sql (db, "COMMIT", path, error);
+
+      /* PRAGMAs take no parameters; both values are our own integers. */
+      bump = g_strdup_printf ("PRAGMA application_id = %d; PRAGMA user_version = %"
+                              G_GINT64_FORMAT,
+                              SY_HISTORY_APPLICATION_ID, version + 1);
+
+      if (!exec_sql (db, migrations[version], path, error) ||
+          !exec_sql (db, bump, path, error) ||
+          !exec_sql (db, "COMMIT", path, error))
+        goto fail;
+
+      g_debug ("%s: migrated to schema %" G_GINT64_FORMAT, path, version + 1);
+    }
+
+fail:
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+static sqlite3 *
+open_write_connection (const char  *path,
+                       GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  sqlite3 *db = NULL;
+  gint64 version = 0;
+  int fd;
+  int rc;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create %s: %s", dir, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  /* Create the file ourselves so it starts 0600; SQLite gives the -wal and -shm
+   * files the mode of the database. */
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not open %s: %s", path, g_strerror (saved_errno));
+      return NULL;
+    }
+  g_close (fd, NULL);
+
+  /* Only the writer thread uses this connection once handed over, so SQLite's
+   * own mutexes are not needed. */
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, path);
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  sqlite3_extended_result_codes (db, TRUE);
+
+  if (!check_identity (db, path, &version, error) ||
+      !check_newer (version, path, error) ||
+      !exec_sql (db,
+                 "PRAGMA journal_mode = WAL;"
+                 "PRAGMA synchronous = NORMAL;"
+                 "PRAGMA foreign_keys = ON;",
+                 path, error) ||
+      !migrate (db, path, error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  /* The file holds prompts and answers: keep it private even if an older copy
+   * was created with a looser umask. */
+  if (g_chmod (path, 0600) != 0)
+    g_debug ("Could not chmod %s: %s", path, g_strerror (errno));
+
+  return db;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *value)
+{
+  /* The record outlives the step, so SQLite need not copy; NULL binds NULL. */
+  sqlite3_bind_text (stmt, index, value, -1, SQLITE_STATIC);
+}
+
+static void
+bind_count (sqlite3_stmt *stmt,
+            int           index,
+            gint64        value)
+{
+  if (value < 0)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_int64 (stmt, index, value);
+}
+
+static void
+bind_real (sqlite3_stmt *stmt,
+           int           index,
+           double        value)
+{
+  if (!isfinite (value) || value < 0)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_double (stmt, index, value);
+}
+
+static void
+bind_record (sqlite3_stmt          *stmt,
+             const SyHistoryRecord *record)
+{
+  gboolean known = record->cost_known;
+
+  bind_text (stmt, 1, record->request_id);
+  sqlite3_bind_int64 (stmt, 2, record->started_at_us);
+  bind_text (stmt, 3, record->client);
+  bind_text (stmt, 4, record->surface);
+  bind_text (stmt, 5, record->requested_model);
+  bind_text (stmt, 6, record->profile);
+  bind_text (stmt, 7, record->provider);
+  bind_text (stmt, 8, record->model);
+  sqlite3_bind_int (stmt, 9, record->stream ? 1 : 0);
+  bind_count (stmt, 10, record->status);
+  bind_text (stmt, 11, record->error);
+  bind_text (stmt, 12, record->attempts_json);
+  bind_text (stmt, 13, record->route_json);
+  bind_count (stmt, 14, record->prompt_tokens);
+  bind_count (stmt, 15, record->completion_tokens);
+  bind_count (stmt, 16, record->cached_tokens);
+  bind_count (stmt, 17, record->cache_write_tokens);
+  bind_count (stmt, 18, record->reasoning_tokens);
+  bind_real (stmt, 19, known ? record->cost : -1);
+  bind_real (stmt, 20, known ? record->cost_input : -1);
+  bind_real (stmt, 21, known ? record->cost_output : -1);
+  bind_real (stmt, 22, known ? record->cost_cache_read : -1);
+  bind_real (stmt, 23, known ? record->cost_cache_write : -1);
+  bind_real (stmt, 24, record->ttft_ms);
+  bind_real (stmt, 25, record->total_ms);
+  bind_real (stmt, 26, record->tokens_per_s);
+}
+
+/* Returns FALSE when the transaction is gone and the batch must be abandoned. */
+static gboolean
+insert_one (SyHistory             *self,
+            const SyHistoryRecord *record)
+{
+  int rc;
+
+  bind_record (self->insert_request, record);
+  rc = sqlite3_step (self->insert_request);
+  sqlite3_reset (self->insert_request);
+
+  if (rc == SQLITE_DONE &&
+      (record->request_body != NULL || record->response_body != NULL))
+    {
+      sqlite3_bind_int64 (self->insert_body, 1, sqlite3_last_insert_rowid (self->db));
+      bind_text (self->insert_body, 2, record->request_body);
+      bind_text (self->insert_body, 3, record->response_body);
+      rc = sqlite3_step (self->insert_body);
+      sqlite3_reset (self->insert_body);
+    }
+
+  if (rc == SQLITE_DONE)
+    return TRUE;
+
+  /* A constraint failure (a repeated request_id) undoes only that statement; an
+   * I/O error or a full disk may end the whole transaction. */
+  g_warning ("Could not store request %s: %s",
+             record->request_id ? record->request_id : "(no id)",
+             sqlite3_errmsg (self->db));
+
+  return !sqlite3_get_autocommit (self->db);
+}
+
+static void
+write_batch (SyHistory *self,
+             GPtrArray *batch)
+{
+  int rc = SQLITE_OK;
+
+  if (batch->len == 0)
+    return;
+
+  /* busy_timeout already waits 5 s inside each attempt. */
+  for (guint attempt = 0; attempt < BEGIN_ATTEMPTS; attempt++)
+    {
+      rc = sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+      if ((rc & 0xff) != SQLITE_BUSY)
+        break;
+    }
+  if (rc != SQLITE_OK)
+    goto fail;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      if (!insert_one (self, g_ptr_array_index (batch, i)))
+        {
+          rc = sqlite3_extended_errcode (self->db);
+          goto fail;
+        }
+    }
+
+  rc = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    return;
+
+fail:
+  g_warning ("History lost %u requests: %s", batch->len, sqlite3_errstr (rc));
+  if (!sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void
+close_db (SyHistory *self)
+{
+  g_clear_pointer (&self->insert_request, sqlite3_finalize);
+  g_clear_pointer (&self->insert_body, sqlite3_finalize);
+  if (self->db != NULL)
+    {
+      /* Best effort: sqlite3_close () checkpoints fully when it is the last
+       * connection; with readers open, this keeps the WAL from growing. */
+      sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      sqlite3_close (self->db);
+      self->db = NULL;
+    }
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  SyHistory *self = data;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (queue_item_free);
+  gboolean running = TRUE;
+
+  while (running)
+    {
+      gpointer item = g_async_queue_pop (self->queue);
+      gint64 deadline = g_get_monotonic_time () + BATCH_WINDOW_US;
+
+      /* Gather rows until the batch is full, the window closes, or a marker
+       * arrives; a marker always ends the batch so flush () returns promptly. */
+      while (item != &flush_marker && item != &stop_marker)
+        {
+          gint64 remaining;
+
+          g_ptr_array_add (batch, item);
+          item = NULL;
+
+          remaining = deadline - g_get_monotonic_time ();
+          if (batch->len >= BATCH_MAX_ROWS || remaining <= 0)
+            break;
+
+          item = g_async_queue_timeout_pop (self->queue, remaining);
+          if (item == NULL)
+            break;
+        }
+
+      write_batch (self, batch);
+      g_ptr_array_set_size (batch, 0);
+
+      if (item == &flush_marker)
+        {
+          g_mutex_lock (&self->lock);
+          self->flush_done++;
+          g_cond_broadcast (&self->cond);
+          g_mutex_unlock (&self->lock);
+        }
+      else if (item == &stop_marker)
+        running = FALSE;
+    }
+
+  close_db (self);
+
+  g_mutex_lock (&self->lock);
+  self->stopped = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  return NULL;
+}
+
+SyHistory *
+sy_history_new (const char  *path,
+                GError     **error)
+{
+  g_autoptr(SyHistory) self = NULL;
+  sqlite3 *db;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  db = open_write_connection (path, error);
+  if (db == NULL)
+    return NULL;
+
+  self = g_object_new (SY_TYPE_HISTORY, NULL);
+  self->path = g_strdup (path);
+  self->db = db;
+
+  rc = sqlite3_prepare_v3 (db, insert_request_sql, -1, SQLITE_PREPARE_PERSISTENT,
+                           &self->insert_request, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v3 (db, insert_body_sql, -1, SQLITE_PREPARE_PERSISTENT,
+                             &self->insert_body, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, path);
+      close_db (self);
+      g_atomic_int_set (&self->closed, TRUE);
+      return NULL;
+    }
+
+  self->thread = g_thread_new ("sy-history", writer_thread, self);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+sy_history_get_path (SyHistory *self)
+{
+  g_return_val_if_fail (SY_IS_HISTORY (self), NULL);
+
+  return self->path;
+}
+
+void
+sy_history_record (SyHistory       *self,
+                   SyHistoryRecord *record)
+{
+  g_return_if_fail (SY_IS_HISTORY (self));
+  g_return_if_fail (record != NULL);
+
+  /* A record racing with close () may land behind the stop marker; finalize
+   * frees it with the queue. */
+  if (g_atomic_int_get (&self->closed))
+    {
+      sy_history_record_free (record);
+      return;
+    }
+
+  g_async_queue_push (self->queue, record);
+}
+
+void
+sy_history_flush (SyHistory *self)
+{
+  guint64 ticket;
+
+  g_return_if_fail (SY_IS_HISTORY (self));
+
+  if (g_atomic_int_get (&self->closed))
+    return;
+
+  /* Tickets are taken in order and markers are written in queue order, so once
+   * @ticket markers are done, one of them was queued after everything this
+   * caller queued before the call. */
+  g_mutex_lock (&self->lock);
+  ticket = ++self->flush_tickets;
+  g_mutex_unlock (&self->lock);
+
+  g_async_queue_push (self->queue, &flush_marker);
+
+  g_mutex_lock (&self->lock);
+  while (self->flush_done < ticket && !self->stopped)
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+sy_history_close (SyHistory *self)
+{
+  gpointer item;
+
+  g_return_if_fail (SY_IS_HISTORY (self));
+
+  if (!g_atomic_int_compare_and_exchange (&self->closed, FALSE, TRUE))
+    return;
+
+  if (self->thread != NULL)
+    {
+      /* Everything queued before the stop marker is written before the thread
+       * ends. */
+      g_async_queue_push (self->queue, &stop_marker);
+      g_thread_join (g_steal_pointer (&self->thread));
+    }
+
+  while ((item = g_async_queue_try_pop (self->queue)) != NULL)
+    queue_item_free (item);
+}
+
+static void
+sy_history_dispose (GObject *object)
+{
+  SyHistory *self = SY_HISTORY (object);
+
+  sy_history_close (self);
+
+  G_OBJECT_CLASS (sy_history_parent_class)->dispose (object);
+}
+
+static void
+sy_history_finalize (GObject *object)
+{
+  SyHistory *self = SY_HISTORY (object);
+
+  g_assert (self->thread == NULL);
+  g_assert (self->db == NULL);
+
+  g_clear_pointer (&self->queue, g_async_queue_unref);
+  g_clear_pointer (&self->path, g_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (sy_history_parent_class)->finalize (object);
+}
+
+static void
+sy_history_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  SyHistory *self = SY_HISTORY (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_history_class_init (SyHistoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sy_history_dispose;
+  object_class->finalize = sy_history_finalize;
+  object_class->get_property = sy_history_get_property;
+
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+sy_history_init (SyHistory *self)
+{
+  self->queue = g_async_queue_new_full (queue_item_free);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+}
+
+/* Reading */
+
+static sqlite3 *
+open_read_connection (const char  *path,
+                      GError     **error)
+{
+  sqlite3 *db = NULL;
+  gint64 app_id;
+  int rc;
+
+  /* SQLITE_OPEN_READONLY without CREATE still reports a missing file only as
+   * "unable to open"; say it plainly. */
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "%s does not exist", path);
+      return NULL;
+    }
+
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, path);
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+
+  if (!query_int (db, "PRAGMA application_id", path, &app_id, error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+  if ((guint32) app_id != SY_HISTORY_APPLICATION_ID)
+    {
+      set_not_ours (path, error);
+      sqlite3_close (db);
+      return NULL;
+    }
+
+  return db;
+}
+
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static gint64
+column_count (sqlite3_stmt *stmt,
+              int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    return -1;
+  return sqlite3_column_int64 (stmt, column);
+}
+
+static double
+column_real (sqlite3_stmt *stmt,
+             int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    return -1;
+  return sqlite3_column_double (stmt, column);
+}
+
+static SyHistoryRecord *
+read_record (sqlite3_stmt *stmt)
+{
+  SyHistoryRecord *record = sy_history_record_new ();
+
+  record->request_id = column_text (stmt, 0);
+  record->started_at_us = sqlite3_column_int64 (stmt, 1);
+  record->client = column_text (stmt, 2);
+  record->surface = column_text (stmt, 3);
+  record->requested_model = column_text (stmt, 4);
+  record->profile = column_text (stmt, 5);
+  record->provider = column_text (stmt, 6);
+  record->model = column_text (stmt, 7);
+  record->stream = sqlite3_column_int (stmt, 8) != 0;
+  record->status = (int) column_count (stmt, 9);
+  record->error = column_text (stmt, 10);
+  record->attempts_json = column_text (stmt, 11);
+  record->route_json = column_text (stmt, 12);
+  record->prompt_tokens = column_count (stmt, 13);
+  record->completion_tokens = column_count (stmt, 14);
+  record->cached_tokens = column_count (stmt, 15);
+  record->cache_write_tokens = column_count (stmt, 16);
+  record->reasoning_tokens = column_count (stmt, 17);
+  record->cost_known = sqlite3_column_type (stmt, 18) != SQLITE_NULL;
+  if (record->cost_known)
+    {
+      record->cost = column_real (stmt, 18);
+      record->cost_input = column_real (stmt, 19);
+      record->cost_output = column_real (stmt, 20);
+      record->cost_cache_read = column_real (stmt, 21);
+      record->cost_cache_write = column_real (stmt, 22);
+    }
+  record->ttft_ms = column_real (stmt, 23);
+  record->total_ms = column_real (stmt, 24);
+  record->tokens_per_s = column_real (stmt, 25);
+  record->request_body = column_text (stmt, 26);
+  record->response_body = column_text (stmt, 27);
+
+  return record;
+}
+
+GPtrArray *
+sy_history_read_recent (const char  *path,
+                        guint        limit,
+                        GError     **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  db = open_read_connection (path, error);
+  if (db == NULL)
+    return NULL;
+
+  records = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_history_record_free);
+
+  rc = sqlite3_prepare_v2 (db, select_recent_sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      /* A negative LIMIT means no limit. */
+      sqlite3_bind_int64 (stmt, 1, limit == 0 ? -1 : (gint64) limit);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_ptr_array_add (records, read_record (stmt));
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, db, rc, path);
+      g_clear_pointer (&records, g_ptr_array_unref);
+    }
+
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return g_steal_pointer (&records);
+}
+
+gboolean
+sy_history_read_count (const char  *path,
+                       gint64      *out_count,
+                       GError     **error)
+{
+  gboolean ok;
+  sqlite3 *db;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (out_count != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  db = open_read_connection (path, error);
+  if (db == NULL)
+    return FALSE;
+
+  ok = query_int (db, "SELECT count(*) FROM requests", path, out_count, error);
+  sqlite3_close (db);
+
+  return ok;
+}

@@ -1,0 +1,387 @@
+/* test-server.c — the OpenAI-compatible endpoint end to end: answers, streams, routing, history.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sys/wait.h>
+
+#include "sy-history.h"
+#include "sy-json.h"
+#include "sy-test-util.h"
+
+#define TOKEN "sy-test-token"
+#define KEY   "sk-test-0123456789"
+#define PLAIN "{\"model\":\"openai/gpt-4.1-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}"
+#define STREAMED "{\"model\":\"openai/gpt-4.1-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}"
+
+static SyTestProc *mock;
+static SyTestProc *slow_mock;   /* 100 ms between chunks */
+
+static const char *config_json =
+  "{\"server\":{\"port\":0,\"token\":\"" TOKEN "\"},"
+  " \"unknown_field\":{\"kept\":true},"
+  " \"providers\":[{\"id\":\"openai\",\"base_url\":\"@MOCK@\"},"
+  "               {\"id\":\"down\",\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:9/v1\",\"key_env\":\"DOWN_KEY\"},"
+  "               {\"id\":\"groq\",\"base_url\":\"@MOCK@\"}],"
+  " \"profiles\":[{\"name\":\"auto\",\"strategy\":\"fallback\","
+  "                \"models\":[\"down/some-model\",\"openai/gpt-4.1-mini\"]}]}";
+
+static const char * const serve_env[] = { "OPENAI_API_KEY=" KEY, "DOWN_KEY=sk-down-key-0000", NULL };
+
+static char *
+stream_text (GPtrArray *events)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const char *data = g_ptr_array_index (events, i);
+      g_autoptr(JsonNode) node = NULL;
+      const char *content;
+
+      if (data[0] == ':' || g_str_equal (data, "[DONE]"))
+        continue;
+      node = sy_json_parse (data, strlen (data), NULL);
+      g_assert_nonnull (node);
+      content = sy_test_json_string (node, "choices.0.delta.content");
+      if (content != NULL)
+        g_string_append (text, content);
+    }
+  return g_string_free (text, FALSE);
+}
+
+
+static SyHistoryRecord *
+find_row (GPtrArray  *rows,
+          const char *request_id)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SyHistoryRecord *row = g_ptr_array_index (rows, i);
+      if (g_strcmp0 (row->request_id, request_id) == 0)
+        return row;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_plain (void)
+{
+  SyTestProc *serve = sy_test_serve_start (config_json, mock, serve_env);
+  g_autoptr(SyTestResponse) response = sy_test_chat (serve->port, TOKEN, PLAIN);
+  g_autoptr(JsonNode) upstream = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  SyHistoryRecord *row;
+  double cost;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_nonnull (response->json);
+  g_assert_cmpstr (sy_test_json_string (response->json, "object"), ==, "chat.completion");
+  g_assert_cmpstr (sy_test_json_string (response->json, "choices.0.message.content"), ==,
+                   "Hello from mock. w1 w2");
+  g_assert_cmpstr (soup_message_headers_get_one (response->headers, "x-switchyard-provider"), ==, "openai");
+  g_assert_cmpstr (soup_message_headers_get_one (response->headers, "x-switchyard-model"), ==, "gpt-4.1-mini");
+  g_assert_cmpstr (soup_message_headers_get_one (response->headers, "x-switchyard-attempts"), ==, "1");
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_one (response->headers, "x-switchyard-request-id"), "sy-"));
+
+  /* usage carries the cost at the catalog's gpt-4.1-mini price. */
+  cost = sy_test_json_double (response->json, "usage.cost");
+  {
+    double prompt = sy_test_json_double (response->json, "usage.prompt_tokens");
+    double completion = sy_test_json_double (response->json, "usage.completion_tokens");
+    g_assert_cmpfloat (prompt, >, 0);
+    g_assert_cmpfloat (completion, ==, 5);
+    g_assert_cmpfloat (fabs (cost - (prompt * 0.40 + completion * 1.60) / 1e6), <, 1e-12);
+    g_assert_cmpfloat (fabs (sy_test_json_double (response->json, "usage.cost_details.output") -
+                             completion * 1.60 / 1e6), <, 1e-12);
+  }
+
+  /* What went upstream: the user's key, the model rewritten, nothing else lost. */
+  upstream = sy_test_mock_requests (mock);
+  {
+    guint count = (guint) sy_test_json_double (upstream, "count");
+    g_autofree char *last = g_strdup_printf ("requests.%u", count - 1);
+    JsonNode *request = sy_test_json_path (upstream, last);
+    g_autofree char *auth_path = g_strdup ("headers.authorization");
+
+    g_assert_cmpstr (sy_test_json_string (request, auth_path), ==, "Bearer " KEY);
+    g_assert_cmpstr (sy_test_json_string (request, "body.model"), ==, "gpt-4.1-mini");
+    g_assert_cmpstr (sy_test_json_string (request, "body.messages.0.content"), ==, "Say hello");
+  }
+
+  sy_test_proc_stop (serve);
+  rows = sy_test_history (serve->db_path);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = g_ptr_array_index (rows, 0);
+  g_assert_cmpstr (row->request_id, ==, soup_message_headers_get_one (response->headers, "x-switchyard-request-id"));
+  g_assert_cmpstr (row->surface, ==, "chat.completions");
+  g_assert_cmpstr (row->requested_model, ==, "openai/gpt-4.1-mini");
+  g_assert_cmpstr (row->provider, ==, "openai");
+  g_assert_cmpstr (row->model, ==, "gpt-4.1-mini");
+  g_assert_cmpint (row->status, ==, 200);
+  g_assert_cmpint (row->completion_tokens, ==, 5);
+  g_assert_cmpint (row->prompt_tokens, >, 0);
+  g_assert_true (row->cost_known);
+  g_assert_cmpfloat (fabs (row->cost - cost), <, 1e-12);
+  g_assert_cmpfloat (row->total_ms, >, 0);
+  g_assert_cmpfloat (row->ttft_ms, >, 0);
+  g_assert_nonnull (strstr (row->request_body, "Say hello"));
+  g_assert_nonnull (strstr (row->response_body, "Hello from mock."));
+  sy_test_proc_free (serve);
+}
+
+static void
+test_stream (void)
+{
+  SyTestProc *serve = sy_test_serve_start (config_json, slow_mock, serve_env);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(GArray) times = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonNode) last = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) upstream = NULL;
+  SyHistoryRecord *row;
+  guint status = 0;
+  const char *data;
+  gint64 first_content, done;
+
+  events = sy_test_stream (serve->port, TOKEN, STREAMED, &status, &headers, &times);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "text/event-stream");
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "x-switchyard-provider"), ==, "openai");
+
+  /* role chunk, 5 content chunks, finish chunk, usage chunk, [DONE] */
+  g_assert_cmpuint (events->len, ==, 9);
+  g_assert_cmpstr (g_ptr_array_index (events, 8), ==, "[DONE]");
+  text = stream_text (events);
+  g_assert_cmpstr (text, ==, "Hello from mock. w1 w2");
+
+  data = g_ptr_array_index (events, 7);
+  last = sy_json_parse (data, strlen (data), NULL);
+  g_assert_cmpfloat (sy_test_json_double (last, "usage.completion_tokens"), ==, 5);
+  g_assert_cmpfloat (sy_test_json_double (last, "usage.cost"), >, 0);
+
+  /* Relayed as they arrive: the mock spaces chunks 100 ms apart, so the first
+   * content chunk must reach us long before [DONE]. */
+  first_content = g_array_index (times, gint64, 1);
+  done = g_array_index (times, gint64, 8);
+  g_assert_cmpint (done - first_content, >=, 400 * 1000);
+
+  /* The router asked upstream for usage although the client did not. */
+  upstream = sy_test_mock_requests (slow_mock);
+  {
+    guint count = (guint) sy_test_json_double (upstream, "count");
+    g_autofree char *path = g_strdup_printf ("requests.%u.body.stream_options.include_usage", count - 1);
+    JsonNode *include = sy_test_json_path (upstream, path);
+    g_assert_nonnull (include);
+    g_assert_true (json_node_get_boolean (include));
+  }
+
+  sy_test_proc_stop (serve);
+  rows = sy_test_history (serve->db_path);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = g_ptr_array_index (rows, 0);
+  g_assert_true (row->stream);
+  g_assert_cmpint (row->status, ==, 200);
+  g_assert_cmpint (row->completion_tokens, ==, 5);
+  g_assert_true (row->cost_known);
+  g_assert_cmpfloat (row->ttft_ms, >, 0);
+  g_assert_cmpfloat (row->total_ms, >, row->ttft_ms + 300);
+  g_assert_cmpfloat (row->tokens_per_s, >, 0);
+  sy_test_proc_free (serve);
+}
+
+static void
+test_models_and_health (void)
+{
+  SyTestProc *serve = sy_test_serve_start (config_json, mock, serve_env);
+  g_autoptr(SyTestResponse) models = sy_test_http (serve->port, "GET", "/v1/models", TOKEN, NULL, NULL, NULL);
+  g_autoptr(SyTestResponse) health = sy_test_http (serve->port, "GET", "/health", NULL, NULL, NULL, NULL);
+  JsonArray *data;
+  gboolean saw_profile = FALSE, saw_model = FALSE;
+
+  g_assert_cmpuint (models->status, ==, 200);
+  g_assert_cmpstr (sy_test_json_string (models->json, "object"), ==, "list");
+  data = json_node_get_array (sy_test_json_path (models->json, "data"));
+  g_assert_cmpuint (json_array_get_length (data), >=, 40);
+  for (guint i = 0; i < json_array_get_length (data); i++)
+    {
+      const char *id = sy_json_get_string (json_array_get_object_element (data, i), "id");
+      saw_profile |= g_strcmp0 (id, "auto") == 0;
+      saw_model |= g_strcmp0 (id, "openai/gpt-4.1-mini") == 0;
+    }
+  g_assert_true (saw_profile);
+  g_assert_true (saw_model);
+
+  g_assert_cmpuint (health->status, ==, 200);
+  g_assert_cmpstr (sy_test_json_string (health->json, "status"), ==, "ok");
+
+  sy_test_proc_stop (serve);
+  sy_test_proc_free (serve);
+}
+
+static void
+test_routing (void)
+{
+  SyTestProc *serve = sy_test_serve_start (config_json, mock, serve_env);
+  g_autoptr(SyTestResponse) bare = NULL;
+  g_autoptr(SyTestResponse) profile = NULL;
+  g_autoptr(SyTestResponse) unknown = NULL;
+  g_autoptr(SyTestResponse) unknown_provider = NULL;
+  g_autoptr(SyTestResponse) new_model = NULL;
+  g_autoptr(SyTestResponse) no_key = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  /* A bare name goes to a provider that offers it and has a key. */
+  bare = sy_test_chat (serve->port, TOKEN,
+                       "{\"model\":\"gpt-4.1-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_assert_cmpuint (bare->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (bare->headers, "x-switchyard-provider"), ==, "openai");
+
+  /* The profile's first provider refuses connections: fall back to the second. */
+  profile = sy_test_chat (serve->port, TOKEN,
+                          "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_assert_cmpuint (profile->status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (profile->headers, "x-switchyard-provider"), ==, "openai");
+  g_assert_cmpstr (soup_message_headers_get_one (profile->headers, "x-switchyard-attempts"), ==, "4");
+
+  unknown = sy_test_chat (serve->port, TOKEN,
+                          "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_assert_cmpuint (unknown->status, ==, 404);
+  g_assert_nonnull (strstr (sy_test_json_string (unknown->json, "error.message"), "/v1/models"));
+
+  unknown_provider = sy_test_chat (serve->port, TOKEN,
+                                   "{\"model\":\"nope/xyz\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_assert_cmpuint (unknown_provider->status, ==, 404);
+
+  /* A model the catalog does not know is still forwarded; its cost is unknown. */
+  new_model = sy_test_chat (serve->port, TOKEN,
+                            "{\"model\":\"openai/gpt-9-preview\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_assert_cmpuint (new_model->status, ==, 200);
+  g_assert_true (JSON_NODE_HOLDS_NULL (sy_test_json_path (new_model->json, "usage.cost")));
+
+  /* groq has no key anywhere: 401 naming it and how to add one. */
+  no_key = sy_test_chat (serve->port, TOKEN,
+                         "{\"model\":\"groq/llama-3.3-70b-versatile\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_assert_cmpuint (no_key->status, ==, 401);
+  g_assert_nonnull (strstr (sy_test_json_string (no_key->json, "error.message"), "groq"));
+  g_assert_nonnull (strstr (sy_test_json_string (no_key->json, "error.message"), "GROQ_API_KEY"));
+
+  sy_test_proc_stop (serve);
+  rows = sy_test_history (serve->db_path);
+  g_assert_cmpuint (rows->len, ==, 6);
+  {
+    SyHistoryRecord *row = find_row (rows, soup_message_headers_get_one (profile->headers, "x-switchyard-request-id"));
+    g_assert_cmpstr (row->profile, ==, "auto");
+    g_assert_nonnull (strstr (row->attempts_json, "\"down\""));
+    row = find_row (rows, soup_message_headers_get_one (new_model->headers, "x-switchyard-request-id"));
+    g_assert_false (row->cost_known);
+    g_assert_cmpint (row->completion_tokens, ==, 5);
+  }
+  sy_test_proc_free (serve);
+}
+
+static void
+test_config (void)
+{
+  g_autofree char *dir = sy_test_mkdtemp ();
+  g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *db_path = g_build_filename (dir, "history.db", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  GStatBuf st;
+  int status = 0;
+  const char *bin = g_getenv ("SWITCHYARD_BIN");
+
+  /* A bad flag and a broken config exit 2 with one clear line. */
+  {
+    const char *argv[] = { bin, "serve", "--no-such-flag", NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &out, &err, &status, NULL));
+    g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 2);
+    g_assert_nonnull (strstr (err, "no-such-flag"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *argv[] = { bin, "serve", "--config", config_path, "--db", db_path, NULL };
+    g_assert_true (g_file_set_contents (config_path, "{\"server\": [1,", -1, NULL));
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &out, &err, &status, NULL));
+    g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 2);
+    g_assert_nonnull (strstr (err, config_path));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+
+  /* First start: a token is generated and kept in a 0600 config, unknown fields kept. */
+  {
+    SyTestProc *serve;
+    g_autofree char *json = NULL;
+
+    json = g_strdup ("{}");
+    serve = sy_test_serve_start (json, NULL, NULL);
+    sy_test_proc_stop (serve);
+    g_assert_true (g_file_get_contents (serve->config_path, &contents, NULL, NULL));
+    root = sy_json_parse (contents, strlen (contents), NULL);
+    g_assert_true (g_str_has_prefix (sy_test_json_string (root, "server.token"), "sy-"));
+    g_assert_cmpuint (strlen (sy_test_json_string (root, "server.token")), >=, 40);
+    g_assert_cmpint (g_stat (serve->config_path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+    sy_test_proc_free (serve);
+    g_clear_pointer (&contents, g_free);
+    g_clear_pointer (&root, json_node_unref);
+  }
+  {
+    SyTestProc *serve = sy_test_serve_start ("{\"mine\":{\"x\":1},\"server\":{\"port\":0}}", NULL, NULL);
+    const char * const env[] = { "SWITCHYARD_TOKEN=sy-from-env", NULL };
+    SyTestProc *serve_env_token;
+    g_autoptr(SyTestResponse) with_env = NULL;
+
+    sy_test_proc_stop (serve);
+    g_assert_true (g_file_get_contents (serve->config_path, &contents, NULL, NULL));
+    root = sy_json_parse (contents, strlen (contents), NULL);
+    g_assert_cmpfloat (sy_test_json_double (root, "mine.x"), ==, 1);
+    g_assert_nonnull (sy_test_json_string (root, "server.token"));
+    sy_test_proc_free (serve);
+
+    /* SWITCHYARD_TOKEN overrides the config's token. */
+    serve_env_token = sy_test_serve_start ("{\"server\":{\"port\":0,\"token\":\"sy-config\"}}", NULL, env);
+    with_env = sy_test_http (serve_env_token->port, "GET", "/v1/models", "sy-from-env", NULL, NULL, NULL);
+    g_assert_cmpuint (with_env->status, ==, 200);
+    g_clear_pointer (&with_env, sy_test_response_free);
+    with_env = sy_test_http (serve_env_token->port, "GET", "/v1/models", "sy-config", NULL, NULL, NULL);
+    g_assert_cmpuint (with_env->status, ==, 401);
+    sy_test_proc_stop (serve_env_token);
+    sy_test_proc_free (serve_env_token);
+  }
+
+  sy_test_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char * const slow[] = { "--chunk-delay-ms", "100", NULL };
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  mock = sy_test_mock_start (NULL);
+  slow_mock = sy_test_mock_start (slow);
+
+  g_test_add_func ("/server/plain", test_plain);
+  g_test_add_func ("/server/stream", test_stream);
+  g_test_add_func ("/server/models-and-health", test_models_and_health);
+  g_test_add_func ("/server/routing", test_routing);
+  g_test_add_func ("/server/config", test_config);
+
+  ret = g_test_run ();
+
+  sy_test_proc_stop (mock);
+  sy_test_proc_stop (slow_mock);
+  sy_test_proc_free (mock);
+  sy_test_proc_free (slow_mock);
+  return ret;
+}
