@@ -280,7 +280,7 @@ listen_loopback (SyServer  *self,
                  GError   **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GSList) listeners = NULL;
 
   /* Both loopbacks; a machine without IPv6 still gets 127.0.0.1. */
   if (!soup_server_listen_local (self->soup_server, port, 0, &local_error))
@@ -301,9 +301,16 @@ listen_loopback (SyServer  *self,
         }
     }
 
-  uris = soup_server_get_uris (self->soup_server);
-  self->port = uris != NULL ? (guint) g_uri_get_port (uris->data) : port;
-  g_slist_foreach (uris, (GFunc) g_uri_unref, NULL);
+  /* Read the port off the listening socket: soup_server_get_uris () in libsoup
+   * 3.2 leaks the addresses it looks up. */
+  listeners = soup_server_get_listeners (self->soup_server);
+  self->port = port;
+  if (listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) address = g_socket_get_local_address (listeners->data, NULL);
+      if (G_IS_INET_SOCKET_ADDRESS (address))
+        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+    }
   return TRUE;
 }
 

@@ -14,6 +14,7 @@
 typedef struct {
   SoupServerMessage *msg;
   SyExchange        *exchange;
+  GSource           *watch;
   gboolean           gone;
   gboolean           streaming;
 } Client;
@@ -145,12 +146,58 @@ on_disconnected (SoupServerMessage *msg,
   sy_exchange_client_gone (client->exchange);
 }
 
+/* libsoup reads nothing from a connection while its request is being answered, so
+ * it would only notice a client that left at the next write — never, for an
+ * upstream that is silent. Watch the socket: readable with nothing to read is EOF. */
+static gboolean
+on_socket_event (GSocket      *socket,
+                 GIOCondition  condition,
+                 gpointer      data)
+{
+  Client *client = data;
+  g_autoptr(GError) error = NULL;
+  char byte;
+  GInputVector vector = { &byte, 1 };
+  int flags = G_SOCKET_MSG_PEEK;
+  gssize n;
+
+  n = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags, NULL, &error);
+  if (n > 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      /* A pipelined request, not a hang-up: stop watching rather than spin. */
+      if (n > 0)
+        g_clear_pointer (&client->watch, g_source_unref);
+      return n > 0 ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+    }
+
+  g_clear_pointer (&client->watch, g_source_unref);
+  on_disconnected (client->msg, client);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_client (Client *client)
+{
+  GSocket *socket = soup_server_message_get_socket (client->msg);
+
+  if (socket == NULL)
+    return;
+  client->watch = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (client->watch, (GSourceFunc) on_socket_event, client, NULL);
+  g_source_attach (client->watch, g_main_context_get_thread_default ());
+}
+
 static void
 sink_done (SyExchange *ex,
            gpointer    data)
 {
   Client *client = data;
 
+  if (client->watch != NULL)
+    {
+      g_source_destroy (client->watch);
+      g_clear_pointer (&client->watch, g_source_unref);
+    }
   g_signal_handlers_disconnect_by_data (client->msg, client);
   if (!client->gone && client->streaming)
     {
@@ -267,6 +314,7 @@ chat_handler (SoupServer        *soup_server,
   client->exchange = sy_exchange_new (sy_server_get_router (server), "chat.completions",
                                       user_agent, root, bytes, &openai_sink, client);
   g_signal_connect (msg, "disconnected", G_CALLBACK (on_disconnected), client);
+  watch_client (client);
 
   soup_server_message_pause (msg);
   sy_exchange_start (client->exchange);
