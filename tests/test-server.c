@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include "sy-history.h"
@@ -359,6 +361,79 @@ test_config (void)
   sy_test_rmdir (dir);
 }
 
+static void
+test_crash_and_signals (void)
+{
+  SyTestProc *serve = sy_test_serve_start (config_json, mock, serve_env);
+  g_autoptr(GPtrArray) rows = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 count = 0;
+  const guint n = 60;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyTestResponse) response = sy_test_chat (serve->port, TOKEN, PLAIN);
+      g_assert_cmpuint (response->status, ==, 200);
+    }
+
+  /* kill -9 loses at most the batch in flight and never corrupts the file. */
+  sy_test_proc_kill (serve);
+  g_assert_cmpint (sqlite3_open_v2 (serve->db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_assert_true (sy_history_read_count (serve->db_path, &count, NULL));
+  g_assert_cmpint (count, >=, n - 10);
+  g_assert_cmpint (count, <=, n);
+
+  /* The same files serve again; SIGINT stops cleanly with every row written. */
+  {
+    const char *bin = g_getenv ("SWITCHYARD_BIN");
+    g_autoptr(GSubprocess) process = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDataInputStream) out = NULL;
+    g_autofree char *line = NULL;
+    guint port;
+
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    const char * const passed[] = { "PATH", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "G_SLICE" };
+
+    /* No key in the environment, no session bus: nothing to authenticate with. */
+    g_subprocess_launcher_set_environ (launcher, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS (passed); i++)
+      if (g_getenv (passed[i]) != NULL)
+        g_subprocess_launcher_setenv (launcher, passed[i], g_getenv (passed[i]), TRUE);
+    g_subprocess_launcher_setenv (launcher, "HOME", serve->dir, TRUE);
+    process = g_subprocess_launcher_spawn (launcher, &error, bin, "serve",
+                                           "--config", serve->config_path, "--db", serve->db_path,
+                                           "--port", "0", NULL);
+    g_assert_no_error (error);
+    out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+    line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
+    port = (guint) g_ascii_strtoull (line + strlen ("listening on http://127.0.0.1:"), NULL, 10);
+    for (guint i = 0; i < 5; i++)
+      {
+        g_autoptr(SyTestResponse) response = sy_test_chat (port, TOKEN, PLAIN);
+        /* No OPENAI_API_KEY in this environment and no keyring: a clear 401. */
+        g_assert_cmpuint (response->status, ==, 401);
+      }
+    g_subprocess_send_signal (process, SIGINT);
+    g_assert_true (g_subprocess_wait (process, NULL, NULL));
+    g_assert_true (g_subprocess_get_if_exited (process));
+    g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  }
+  rows = sy_test_history (serve->db_path);
+  g_assert_cmpint (rows->len, ==, count + 5);
+  g_assert_cmpint (((SyHistoryRecord *) g_ptr_array_index (rows, 0))->status, ==, 401);
+
+  sy_test_proc_free (serve);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -376,6 +451,7 @@ main (int   argc,
   g_test_add_func ("/server/models-and-health", test_models_and_health);
   g_test_add_func ("/server/routing", test_routing);
   g_test_add_func ("/server/config", test_config);
+  g_test_add_func ("/server/crash-and-signals", test_crash_and_signals);
 
   ret = g_test_run ();
 

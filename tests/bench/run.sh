@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh BUILD_DIR — side-by-side benchmark of the router.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# One load generator (wrk), one mock upstream, three targets measured in the
+# same run, interleaved:
+#   direct      wrk -> mock upstream
+#   nginx       wrk -> nginx (plain reverse proxy, keepalive upstream) -> mock
+#   switchyard  wrk -> switchyard serve (history on) -> mock
+# Prints latency and throughput per target, then the ratios against targets.
+# Everything listens on 127.0.0.1; every process started here is stopped on exit.
+#
+# Environment: BENCH_DURATION (seconds per wrk run, default 5).
+
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+
+BUILD_DIR=$(cd "$1" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SWITCHYARD="$BUILD_DIR/src/switchyard"
+MOCK="$BUILD_DIR/tests/mock-upstream"
+DURATION=${BENCH_DURATION:-5}
+TOKEN=sy-bench-token
+RSS_REQUESTS=10000
+
+for tool in wrk nginx sqlite3 curl; do
+  command -v "$tool" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin"
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "run.sh: $tool is missing (make deps-bench installs wrk, nginx-light; sqlite3 and curl are needed too)" >&2
+    exit 2
+  fi
+done
+for bin in "$SWITCHYARD" "$MOCK"; do
+  [ -x "$bin" ] || { echo "run.sh: $bin is missing: build $BUILD_DIR first" >&2; exit 2; }
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-bench.XXXXXX")
+PIDS=()
+
+cleanup () {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Keys never come from a keyring here.
+export DBUS_SESSION_BUS_ADDRESS=
+
+log () { printf '%s\n' "$*" >&2; }
+
+# wait_line FILE REGEX PID: waits (10 s max) for REGEX in FILE, prints the match.
+wait_line () {
+  local file=$1 regex=$2 pid=$3 i
+  for ((i = 0; i < 200; i++)); do
+    if grep -oE "$regex" "$file" 2>/dev/null | head -n1 | grep .; then
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "run.sh: process $pid exited early:"; cat "$file" >&2; return 1
+    fi
+    sleep 0.05
+  done
+  log "run.sh: timed out waiting for /$regex/ in $file:"; cat "$file" >&2
+  return 1
+}
+
+# A port nothing listens on (nginx cannot pick its own).
+free_port () {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"; return
+    fi
+  done
+}
+
+start_mock () { # NAME ARGS… ; sets MOCK_STARTED_PORT
+  local name=$1 pid line; shift
+  "$MOCK" --port 0 "$@" >"$TMP/$name.out" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  line=$(wait_line "$TMP/$name.out" 'listening on http://127\.0\.0\.1:[0-9]+' "$pid")
+  MOCK_STARTED_PORT=${line##*:}
+}
+
+# Says which of our processes are gone, with the output of a dead switchyard.
+exit_status () {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill -0 "$pid" 2>/dev/null || log "run.sh: process $pid is not running"
+  done
+  if [ -n "${SY_PID:-}" ] && ! kill -0 "$SY_PID" 2>/dev/null; then
+    local status=0
+    wait "$SY_PID" 2>/dev/null || status=$?
+    log "run.sh: switchyard serve (pid $SY_PID) exited with status $status; its output:"
+    tail -n 20 "$TMP/switchyard.out" >&2
+  fi
+}
+
+rss_kb () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+hwm_kb () { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# --- upstreams -----------------------------------------------------------
+
+# Each target gets its own pair of identical mocks (5-chunk answers; 100-chunk
+# streams), so whatever one target leaves behind in a mock (open or half-closed
+# connections, logged requests) cannot slow the next target down.
+declare -A MOCK_PORT MOCK_STREAM_PORT
+for t in direct nginx switchyard; do
+  start_mock "mock-$t"
+  MOCK_PORT[$t]=$MOCK_STARTED_PORT
+  start_mock "mock-$t-stream" --chunks 100
+  MOCK_STREAM_PORT[$t]=$MOCK_STARTED_PORT
+done
+
+# --- nginx ---------------------------------------------------------------
+
+start_nginx () {
+  local attempt user=""
+  # Run as whoever runs the bench; as root nginx would switch workers to nobody,
+  # who cannot read the private temp dir.
+  [ "$(id -u)" != 0 ] || user="user root;"
+  for attempt in 1 2 3 4 5; do
+    NGINX_PORT=$(free_port)
+    NGINX_STREAM_PORT=$(free_port)
+    sed -e "s|@DIR@|$TMP|g" -e "s|@USER@|$user|" \
+        -e "s|@PORT@|$NGINX_PORT|" -e "s|@PORT_STREAM@|$NGINX_STREAM_PORT|" \
+        -e "s|@UPSTREAM@|127.0.0.1:${MOCK_PORT[nginx]}|" \
+        -e "s|@UPSTREAM_STREAM@|127.0.0.1:${MOCK_STREAM_PORT[nginx]}|" \
+        "$HERE/nginx.conf.in" >"$TMP/nginx.conf"
+    nginx -e "$TMP/nginx-error.log" -p "$TMP" -c "$TMP/nginx.conf" >"$TMP/nginx.out" 2>&1 &
+    NGINX_PID=$!
+    local i
+    for ((i = 0; i < 100; i++)); do
+      if curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/v1/models" -H 'Authorization: Bearer x' &&
+         curl -s -o /dev/null "http://127.0.0.1:$NGINX_STREAM_PORT/v1/models" -H 'Authorization: Bearer x'; then
+        PIDS+=("$NGINX_PID")
+        return 0
+      fi
+      kill -0 "$NGINX_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill "$NGINX_PID" 2>/dev/null || true
+    wait "$NGINX_PID" 2>/dev/null || true
+  done
+  log "run.sh: nginx did not start:"; cat "$TMP/nginx.out" "$TMP/nginx-error.log" >&2 2>/dev/null || true
+  return 1
+}
+start_nginx
+
+# --- switchyard ----------------------------------------------------------
+
+DB="$TMP/history.db"
+cat >"$TMP/config.json" <<EOF
+{
+  "server": { "port": 0, "token": "$TOKEN" },
+  "providers": [
+    { "id": "openai", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_PORT[switchyard]}/v1" },
+    { "id": "stream", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_STREAM_PORT[switchyard]}/v1",
+      "key_env": "OPENAI_API_KEY" }
+  ]
+}
+EOF
+OPENAI_API_KEY=sk-bench "$SWITCHYARD" serve --config "$TMP/config.json" --db "$DB" --port 0 \
+  >"$TMP/switchyard.out" 2>&1 &
+SY_PID=$!
+PIDS+=("$SY_PID")
+SY_PORT=$(wait_line "$TMP/switchyard.out" 'listening on http://127\.0\.0\.1:[0-9]+/v1' "$SY_PID" |
+          grep -oE ':[0-9]+/' | tr -d ':/')
+sleep 0.5
+SY_RSS_IDLE=$(rss_kb "$SY_PID")
+
+# --- targets -------------------------------------------------------------
+
+TARGETS=(direct nginx switchyard)
+declare -A URL URL_STREAM MODEL MODEL_STREAM
+URL[direct]="http://127.0.0.1:${MOCK_PORT[direct]}/v1/chat/completions"
+URL_STREAM[direct]="http://127.0.0.1:${MOCK_STREAM_PORT[direct]}/v1/chat/completions"
+MODEL[direct]=gpt-4.1-mini;              MODEL_STREAM[direct]=gpt-4.1-mini
+URL[nginx]="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
+URL_STREAM[nginx]="http://127.0.0.1:$NGINX_STREAM_PORT/v1/chat/completions"
+MODEL[nginx]=gpt-4.1-mini;               MODEL_STREAM[nginx]=gpt-4.1-mini
+URL[switchyard]="http://127.0.0.1:$SY_PORT/v1/chat/completions"
+URL_STREAM[switchyard]="http://127.0.0.1:$SY_PORT/v1/chat/completions"
+MODEL[switchyard]=openai/gpt-4.1-mini;   MODEL_STREAM[switchyard]=stream/gpt-4.1-mini
+
+body () { # MODEL STREAM(true|false)
+  printf '{"model":"%s","stream":%s,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello to the benchmark."}]}' "$1" "$2"
+}
+
+# Sanity: every target answers 200 before anything is measured.
+for t in "${TARGETS[@]}"; do
+  for kind in plain stream; do
+    if [ $kind = plain ]; then u=${URL[$t]}; b=$(body "${MODEL[$t]}" false)
+    else u=${URL_STREAM[$t]}; b=$(body "${MODEL_STREAM[$t]}" true); fi
+    code=$(curl -s -o "$TMP/sanity.out" -w '%{http_code}' --max-time 10 "$u" \
+             -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$b")
+    if [ "$code" != 200 ]; then
+      log "run.sh: $t ($kind) answered HTTP $code:"; cat "$TMP/sanity.out" >&2; exit 1
+    fi
+  done
+done
+
+# to_ms VALUE_WITH_UNIT → milliseconds
+to_ms () {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
+    printf "%.3f", n }'
+}
+
+# run_wrk NAME URL BODY THREADS CONNS DURATION: runs wrk, stores p50/p99 (ms),
+# rps and errors under R[NAME.p50] …
+declare -A R
+run_wrk () {
+  local name=$1 url=$2 body=$3 threads=$4 conns=$5 dur=$6 out="$TMP/wrk-$1.txt"
+  BENCH_BODY=$body BENCH_TOKEN=$TOKEN \
+    timeout $((dur + 15)) wrk -t"$threads" -c"$conns" -d"${dur}s" --timeout 10s --latency \
+      -s "$HERE/post.lua" "$url" >"$out" 2>&1 || { log "run.sh: wrk failed ($name):"; cat "$out" >&2; exit_status; exit 1; }
+  R[$name.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  R[$name.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  R[$name.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  R[$name.req]=$(awk '/requests in/ { print $1 }' "$out")
+  local non2xx sock
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+  sock=$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' "$out")
+  R[$name.err]=$(( ${non2xx:-0} + ${sock:-0} ))
+  if [ "${R[$name.err]}" != 0 ]; then
+    log "run.sh: warning: $name had ${R[$name.err]} errors (non-2xx or socket)"
+  fi
+}
+
+log "Benchmarking (${DURATION}s per run, targets interleaved) …"
+for t in "${TARGETS[@]}"; do   # warm-up: connections, caches, SQLite pages
+  run_wrk "$t.warm" "${URL[$t]}" "$(body "${MODEL[$t]}" false)" 1 4 1
+done
+for t in "${TARGETS[@]}"; do
+  log "  c=1   $t"; run_wrk "$t.c1" "${URL[$t]}" "$(body "${MODEL[$t]}" false)" 1 1 "$DURATION"
+done
+for t in "${TARGETS[@]}"; do
+  log "  c=32  $t"; run_wrk "$t.c32" "${URL[$t]}" "$(body "${MODEL[$t]}" false)" 2 32 "$DURATION"
+done
+for t in "${TARGETS[@]}"; do
+  log "  stream c=8  $t"; run_wrk "$t.s8" "${URL_STREAM[$t]}" "$(body "${MODEL_STREAM[$t]}" true)" 2 8 "$DURATION"
+done
+
+# --- RSS after RSS_REQUESTS requests through switchyard ------------------
+
+rows () { sqlite3 -readonly "$DB" 'PRAGMA busy_timeout=5000; select count(*) from requests' 2>/dev/null | tail -n1; }
+# Counted from wrk's completed requests (+2 sanity checks); requests wrk cut
+# off at the end of a run may be recorded too, as client disconnects.
+SENT=$(( 2 + ${R[switchyard.warm.req]} + ${R[switchyard.c1.req]} + ${R[switchyard.c32.req]} + ${R[switchyard.s8.req]} ))
+deadline=$((SECONDS + 60))
+while [ "$SENT" -lt "$RSS_REQUESTS" ] && [ $SECONDS -lt $deadline ]; do
+  run_wrk "switchyard.more" "${URL[switchyard]}" "$(body "${MODEL[switchyard]}" false)" 2 32 2
+  SENT=$((SENT + ${R[switchyard.more.req]}))
+done
+sleep 1   # let the history thread write its last batch
+SY_ROWS_LIVE=$(rows || echo "?")
+SY_RSS_LOADED=$(rss_kb "$SY_PID")
+SY_HWM=$(hwm_kb "$SY_PID")
+
+# Sockets still open at each target's mocks (ESTAB + CLOSE-WAIT …): a proxy
+# that reuses upstream connections leaves a few; one that does not, thousands.
+mock_sockets () {
+  if command -v ss >/dev/null 2>&1; then
+    ss -Htan "( sport = :${MOCK_PORT[$1]} or sport = :${MOCK_STREAM_PORT[$1]} )" | grep -vc LISTEN || true
+  else
+    echo "?"
+  fi
+}
+declare -A SOCKETS
+for t in "${TARGETS[@]}"; do SOCKETS[$t]=$(mock_sockets "$t"); done
+
+# Stop switchyard so pending history is flushed, then count what it recorded.
+kill -TERM "$SY_PID"
+wait "$SY_PID" 2>/dev/null && SY_EXIT=0 || SY_EXIT=$?
+SY_ROWS=$(rows || echo "?")
+
+# --- report --------------------------------------------------------------
+
+added () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+ratio () { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "inf"; else printf "%.2f", a / b }'; }
+verdict () { # VALUE OP LIMIT
+  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+    if (v == "inf" || v == "?") { print "MISS"; exit }
+    ok = (op == "<=") ? (v + 0 <= l + 0) : (op == ">=") ? (v + 0 >= l + 0) : (v + 0 < l + 0);
+    print ok ? "PASS" : "MISS" }'
+}
+mb () { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+row () { printf '%-34s %12s %12s %12s\n' "$@"; }
+
+echo
+echo "Switchyard benchmark — $(nproc) CPUs, $(uname -m), wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), ${DURATION}s per run"
+echo "upstream: tests/mock-upstream, a fresh pair per target (non-stream: 5-chunk answer; stream: --chunks 100)"
+echo
+row "metric" "direct" "nginx" "switchyard"
+row "----------------------------------" "------------" "------------" "------------"
+for spec in "c1.p50:c=1 p50 latency (ms)" "c1.p99:c=1 p99 latency (ms)" "c1.rps:c=1 requests/s" \
+            "c32.p50:c=32 p50 latency (ms)" "c32.p99:c=32 p99 latency (ms)" "c32.rps:c=32 requests/s" \
+            "s8.p50:stream 100 chunks c=8 p50 (ms)" "s8.rps:stream 100 chunks c=8 req/s" ; do
+  key=${spec%%:*}; label=${spec#*:}
+  row "$label" "${R[direct.$key]}" "${R[nginx.$key]}" "${R[switchyard.$key]}"
+done
+errs="${R[direct.c1.err]}/${R[direct.c32.err]}/${R[direct.s8.err]}"
+errn="${R[nginx.c1.err]}/${R[nginx.c32.err]}/${R[nginx.s8.err]}"
+errs2="${R[switchyard.c1.err]}/${R[switchyard.c32.err]}/${R[switchyard.s8.err]}"
+row "errors (c1/c32/stream)" "$errs" "$errn" "$errs2"
+row "sockets left open at its mocks" "${SOCKETS[direct]}" "${SOCKETS[nginx]}" "${SOCKETS[switchyard]}"
+echo
+
+NGINX_ADDED=$(added "${R[nginx.c1.p50]}" "${R[direct.c1.p50]}")
+SY_ADDED=$(added "${R[switchyard.c1.p50]}" "${R[direct.c1.p50]}")
+LAT_RATIO=$(ratio "$SY_ADDED" "$NGINX_ADDED")
+RPS_RATIO=$(ratio "${R[switchyard.c32.rps]}" "${R[nginx.c32.rps]}")
+STREAM_RATIO=$(ratio "${R[switchyard.s8.rps]}" "${R[nginx.s8.rps]}")
+
+printf '%-52s %10s %10s %6s\n' "derived" "value" "target" ""
+printf '%-52s %10s %10s %6s\n' "----------------------------------------------------" "----------" "----------" "------"
+printf '%-52s %10s %10s %6s\n' "added p50 at c=1, nginx (ms)" "$NGINX_ADDED" "" ""
+printf '%-52s %10s %10s %6s\n' "added p50 at c=1, switchyard (ms)" "$SY_ADDED" "" ""
+printf '%-52s %10s %10s %6s\n' "added latency switchyard / nginx" "$LAT_RATIO" "<= 2" "$(verdict "$LAT_RATIO" '<=' 2)"
+printf '%-52s %10s %10s %6s\n' "requests/s at c=32 switchyard / nginx" "$RPS_RATIO" ">= 0.5" "$(verdict "$RPS_RATIO" '>=' 0.5)"
+printf '%-52s %10s %10s %6s\n' "stream req/s at c=8 switchyard / nginx (info)" "$STREAM_RATIO" "" ""
+printf '%-52s %10s %10s %6s\n' "switchyard RSS idle (MB)" "$(mb "$SY_RSS_IDLE")" "< 20" "$(verdict "$(mb "$SY_RSS_IDLE")" '<' 20)"
+printf '%-52s %10s %10s %6s\n' "switchyard RSS after $SENT requests (MB)" "$(mb "$SY_RSS_LOADED")" "< 40" \
+       "$(if [ "$SENT" -ge "$RSS_REQUESTS" ]; then verdict "$(mb "$SY_RSS_LOADED")" '<' 40; else echo MISS; fi)"
+printf '%-52s %10s %10s %6s\n' "switchyard peak RSS, VmHWM (MB, info)" "$(mb "$SY_HWM")" "" ""
+printf '%-52s %10s %10s %6s\n' "history rows: live / after SIGTERM (sent $SENT)" "$SY_ROWS_LIVE/$SY_ROWS" "" \
+       "$( [ "$SY_ROWS" != "?" ] && [ "$SY_ROWS" -ge "$SENT" ] && echo PASS || echo MISS)"
+[ "$SY_EXIT" = 0 ] || echo "note: switchyard serve exited with status $SY_EXIT on SIGTERM"
