@@ -95,6 +95,7 @@ struct _SyExchange
   gboolean              headers_sent;
   gboolean              content_sent;
   gboolean              saw_done;
+  gboolean              saw_eof;
   gboolean              client_gone;
   gboolean              finished;
   gboolean              have_usage;
@@ -115,6 +116,7 @@ static void exchange_attempt_failed (SyExchange *ex, guint status, const char *t
                                      const char *message, gboolean retryable,
                                      const char *retry_after);
 static void exchange_read_more (SyExchange *ex);
+static void skip_candidate (SyExchange *ex, guint status, const char *type, const char *message);
 
 void
 sy_candidate_free (SyCandidate *candidate)
@@ -674,8 +676,11 @@ exchange_finish (SyExchange *ex,
   clear_source (&ex->timer);
   clear_source (&ex->keepalive);
   clear_source (&ex->backoff);
-  if (ex->cancellable != NULL)
+  /* A finished upstream body was read to its end and its connection goes back to
+   * the pool; anything else is still in flight and is cancelled. */
+  if (ex->cancellable != NULL && !(status == 200 && ex->saw_eof))
     g_cancellable_cancel (ex->cancellable);
+  g_clear_object (&ex->input);
 
   record_history (ex);
   g_hash_table_remove (ex->router->exchanges, ex);
@@ -892,19 +897,6 @@ exchange_attempt_failed (SyExchange *ex,
 static void
 exchange_all_failed (SyExchange *ex)
 {
-  if (ex->last_status == 0)
-    {
-      /* Every candidate lacked a key: nothing was sent anywhere. */
-      g_autofree char *message = NULL;
-      g_autoptr(SyProvider) first = NULL;
-      const SyCandidate *candidate = g_ptr_array_index (ex->plan, 0);
-
-      first = sy_config_dup_provider (ex->router->config, candidate->provider_id);
-      message = sy_keys_how_to_add (candidate->provider_id, first != NULL ? first->default_env : NULL);
-      exchange_fail_client (ex, 401, "authentication_error", message, NULL);
-      return;
-    }
-
   exchange_fail_client (ex, ex->last_status, ex->last_type, ex->last_error, ex->last_retry_after);
 }
 
@@ -944,6 +936,9 @@ send_attempt (SyExchange *ex)
       return;
     }
 
+  /* libsoup gives a POST a new connection unless it is marked idempotent; without
+   * this every request would pay a fresh TCP (and TLS) handshake upstream. */
+  soup_message_add_flags (ex->msg, SOUP_MESSAGE_IDEMPOTENT);
   ex->attempts_sent++;
   ex->attempt_t0 = g_get_monotonic_time ();
   ex->cancellable = g_cancellable_new ();
@@ -973,15 +968,32 @@ key_cb (GObject      *source,
   ex->key = key;
   if ((ex->key == NULL || *ex->key == '\0') && !ex->provider->local)
     {
-      ex->attempt_t0 = g_get_monotonic_time ();
-      log_attempt (ex, 401, "no API key");
-      ex->plan_index++;
-      ex->tries_on_candidate = 0;
-      exchange_next_attempt (ex);
+      g_autofree char *message = sy_keys_how_to_add (ex->provider->id, ex->provider->default_env);
+      skip_candidate (ex, 401, "authentication_error", message);
       return;
     }
 
   send_attempt (ex);
+}
+
+/* A candidate that cannot be tried at all: no request is sent, the plan moves on,
+ * and if nothing else works the client hears why. */
+static void
+skip_candidate (SyExchange *ex,
+                guint       status,
+                const char *type,
+                const char *message)
+{
+  ex->attempt_t0 = g_get_monotonic_time ();
+  log_attempt (ex, status, message);
+  ex->last_status = status;
+  g_free (ex->last_type);
+  ex->last_type = g_strdup (type);
+  g_free (ex->last_error);
+  ex->last_error = g_strdup (message);
+  ex->plan_index++;
+  ex->tries_on_candidate = 0;
+  exchange_next_attempt (ex);
 }
 
 static void
@@ -1009,10 +1021,7 @@ exchange_next_attempt (SyExchange *ex)
 
   if (ex->provider == NULL || ex->provider->base_url == NULL)
     {
-      ex->attempt_t0 = g_get_monotonic_time ();
-      log_attempt (ex, 404, "unknown provider");
-      ex->plan_index++;
-      exchange_next_attempt (ex);
+      skip_candidate (ex, 404, "not_found_error", _("The provider is not configured"));
       return;
     }
 
@@ -1021,8 +1030,7 @@ exchange_next_attempt (SyExchange *ex)
       g_autofree char *message =
         g_strdup_printf (_("Provider '%s' speaks the %s API, which this version cannot call yet"),
                          ex->provider->id, ex->provider->kind);
-      ex->attempt_t0 = g_get_monotonic_time ();
-      exchange_attempt_failed (ex, 501, "upstream_error", message, TRUE, NULL);
+      skip_candidate (ex, 501, "upstream_error", message);
       return;
     }
 
@@ -1296,6 +1304,7 @@ read_cb (GObject      *source,
   length = g_bytes_get_size (bytes);
   if (length == 0)
     {
+      ex->saw_eof = TRUE;
       if (!ex->stream)
         {
           finish_body (ex);
