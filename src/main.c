@@ -109,6 +109,8 @@ main (int   argc,
     { NULL }
   };
 
+  /* stdout carries the one "listening on" line that scripts read; logs go to stderr. */
+  g_log_writer_default_set_use_stderr (TRUE);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -754,7 +754,12 @@ test_body_not_buffered (void)
                       framing, result.status, result.sent_at_answer, result.total,
                       before / 1024, after / 1024);
       g_assert_cmpuint (result.status, ==, 413);
+#if defined (__SANITIZE_ADDRESS__)
+      /* ASan's quarantine keeps freed chunks resident: peak memory says nothing here. */
+      (void) after;
+#else
       g_assert_cmpuint (after - before, <, 96 * MIB);
+#endif
       g_free (result.raw);
       stop_serve (own);
       sy_test_proc_free (own);

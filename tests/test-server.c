@@ -371,10 +371,14 @@ test_crash_and_signals (void)
   gint64 count = 0;
   const guint n = 60;
 
+  /* Rows older than one batch window (50 ms) are committed; the last ones may be
+   * the batch in flight. */
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(SyTestResponse) response = sy_test_chat (serve->port, TOKEN, PLAIN);
       g_assert_cmpuint (response->status, ==, 200);
+      if (i == n / 2)
+        g_usleep (300 * 1000);
     }
 
   /* kill -9 loses at most the batch in flight and never corrupts the file. */
@@ -386,7 +390,7 @@ test_crash_and_signals (void)
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   g_assert_true (sy_history_read_count (serve->db_path, &count, NULL));
-  g_assert_cmpint (count, >=, n - 10);
+  g_assert_cmpint (count, >=, n / 2 + 1);
   g_assert_cmpint (count, <=, n);
 
   /* The same files serve again; SIGINT stops cleanly with every row written. */

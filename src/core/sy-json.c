@@ -4,10 +4,14 @@
 
 #include "sy-json.h"
 
-gboolean
-sy_json_depth_ok (const char *data,
-                  gsize       length,
-                  guint       max_depth)
+/* The message below spells the limit out. */
+G_STATIC_ASSERT (SY_JSON_MAX_DEPTH == 512);
+
+/* NULL when @data is safe to hand to json-glib, else what is wrong with it. */
+static const char *
+scan (const char *data,
+      gsize       length,
+      guint       max_depth)
 {
   guint depth = 0;
   gboolean in_string = FALSE;
@@ -30,10 +34,16 @@ sy_json_depth_ok (const char *data,
         case '"':
           in_string = TRUE;
           break;
+        /* json-glib also takes 'single-quoted' strings and comments, which this
+         * scan does not follow: a quote inside them would hide the brackets after
+         * it. Neither is JSON, so refuse them instead. */
+        case '\'':
+        case '/':
+          return "Invalid JSON: comments and single-quoted strings are not JSON";
         case '[':
         case '{':
           if (++depth > max_depth)
-            return FALSE;
+            return "JSON nests deeper than 512 levels";
           break;
         case ']':
         case '}':
@@ -45,7 +55,15 @@ sy_json_depth_ok (const char *data,
         }
     }
 
-  return TRUE;
+  return NULL;
+}
+
+gboolean
+sy_json_depth_ok (const char *data,
+                  gsize       length,
+                  guint       max_depth)
+{
+  return scan (data, length, max_depth) == NULL;
 }
 
 JsonNode *
@@ -55,11 +73,11 @@ sy_json_parse (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
+  const char *problem = scan (data, length, SY_JSON_MAX_DEPTH);
 
-  if (!sy_json_depth_ok (data, length, SY_JSON_MAX_DEPTH))
+  if (problem != NULL)
     {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
-                   "JSON nests deeper than %d levels", SY_JSON_MAX_DEPTH);
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE, problem);
       return NULL;
     }
 

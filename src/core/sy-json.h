@@ -8,8 +8,10 @@ G_BEGIN_DECLS
 
 #define SY_JSON_MAX_DEPTH 512
 
-/* TRUE when no array/object nests deeper than @max_depth. Scans bytes without
- * parsing: json-glib 1.6 recurses without limit, so this runs first. */
+/* TRUE when no array/object nests deeper than @max_depth, and no byte outside a
+ * double-quoted string is one json-glib would take as the start of a comment or
+ * a single-quoted string (neither is JSON). Scans bytes without parsing:
+ * json-glib 1.6 recurses without limit, so this runs first. */
 gboolean    sy_json_depth_ok    (const char  *data,
                                  gsize        length,
                                  guint        max_depth);

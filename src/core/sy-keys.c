@@ -276,31 +276,63 @@ env_value (const char *name)
 }
 
 /* Finishes a lookup: the keyring's answer if any, else the environment. */
+/* The keyring's answer (adopted, may be NULL), else the environment. */
+static char *
+with_env_fallback (char        *keyring_secret,
+                   const char  *key_env,
+                   const char  *default_env,
+                   SyKeySource *source)
+{
+  char *secret = keyring_secret;
+
+  *source = SY_KEY_SOURCE_KEYRING;
+  if (secret == NULL)
+    {
+      *source = SY_KEY_SOURCE_KEY_ENV;
+      secret = env_value (key_env);
+    }
+  if (secret == NULL)
+    {
+      *source = SY_KEY_SOURCE_DEFAULT_ENV;
+      secret = env_value (default_env);
+    }
+  if (secret == NULL)
+    *source = SY_KEY_SOURCE_NONE;
+  return secret;
+}
+
 static void
 lookup_return (GTask *task,
                char  *keyring_secret)
 {
   LookupData *ld = g_task_get_task_data (task);
-  SyKeySource source = SY_KEY_SOURCE_KEYRING;
-  char *secret = keyring_secret;
+  char *secret = with_env_fallback (keyring_secret, ld->key_env, ld->default_env, &ld->source);
 
-  if (secret == NULL)
-    {
-      source = SY_KEY_SOURCE_KEY_ENV;
-      secret = env_value (ld->key_env);
-    }
-
-  if (secret == NULL)
-    {
-      source = SY_KEY_SOURCE_DEFAULT_ENV;
-      secret = env_value (ld->default_env);
-    }
-
-  if (secret == NULL)
-    source = SY_KEY_SOURCE_NONE;
-
-  ld->source = source;
   g_task_return_pointer (task, secret, (GDestroyNotify) sy_keys_free_secret);
+}
+
+gboolean
+sy_keys_lookup_cached (SyKeys       *self,
+                       const char   *provider_id,
+                       const char   *key_env,
+                       const char   *default_env,
+                       char        **secret_out,
+                       SyKeySource  *source_out)
+{
+  SyKeySource source;
+  guint64 generation;
+  char *cached = NULL;
+
+  g_return_val_if_fail (SY_IS_KEYS (self), FALSE);
+  g_return_val_if_fail (provider_id != NULL && secret_out != NULL, FALSE);
+
+  if (!cache_get (self, provider_id, &cached, &generation) && !keyring_offline (self))
+    return FALSE;
+
+  *secret_out = with_env_fallback (cached, key_env, default_env, &source);
+  if (source_out != NULL)
+    *source_out = source;
+  return TRUE;
 }
 
 static void

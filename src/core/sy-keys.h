@@ -35,6 +35,16 @@ char     *sy_keys_lookup_finish      (SyKeys              *self,
                                       SyKeySource         *source,
                                       GError             **error);
 
+/* The same answer as sy_keys_lookup_async () when it needs no D-Bus round trip
+ * (cached, or no Secret Service): returns TRUE and sets @secret_out (NULL when there
+ * is no key; free with sy_keys_free_secret ()). FALSE: use the async lookup. */
+gboolean  sy_keys_lookup_cached      (SyKeys              *self,
+                                      const char          *provider_id,
+                                      const char          *key_env,
+                                      const char          *default_env,
+                                      char               **secret_out,
+                                      SyKeySource         *source_out);
+
 void      sy_keys_store_async        (SyKeys              *self,
                                       const char          *provider_id,
                                       const char          *secret,

@@ -82,6 +82,12 @@ struct _SyExchange
   gint64                t0;
 
   /* plan progress */
+  double                connect_s;
+  double                first_byte_s;
+  double                idle_s;
+  double                keepalive_s;
+
+  /* plan progress */
   guint                 plan_index;
   guint                 tries_on_candidate;
   guint                 attempts_sent;
@@ -117,6 +123,8 @@ static void exchange_attempt_failed (SyExchange *ex, guint status, const char *t
                                      const char *retry_after);
 static void exchange_read_more (SyExchange *ex);
 static void skip_candidate (SyExchange *ex, guint status, const char *type, const char *message);
+static gboolean timer_cb (gpointer data);
+static gboolean keepalive_cb (gpointer data);
 
 void
 sy_candidate_free (SyCandidate *candidate)
@@ -329,6 +337,44 @@ timeout_source (SyRouter   *router,
   return source;
 }
 
+/* Timers that are pushed back on every chunk: one GSource per exchange, re-armed by
+ * moving its ready time, instead of a new timeout source per read. */
+static gboolean
+rearmable_dispatch (GSource     *source,
+                    GSourceFunc  callback,
+                    gpointer     data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (data);
+}
+
+static GSourceFuncs rearmable_funcs = { .dispatch = rearmable_dispatch };
+
+/* The exchange owns the source and destroys it before it goes away. */
+static GSource *
+rearmable_source (SyRouter   *router,
+                  GSourceFunc func,
+                  SyExchange *ex)
+{
+  GSource *source = g_source_new (&rearmable_funcs, sizeof (GSource));
+
+  g_source_set_callback (source, func, ex, NULL);
+  g_source_set_ready_time (source, -1);
+  g_source_attach (source, router->context);
+  return source;
+}
+
+/* Fires @seconds from now; 0 disarms. */
+static void
+arm (GSource *source,
+     double   seconds)
+{
+  if (source != NULL)
+    g_source_set_ready_time (source, seconds > 0
+                             ? g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC)
+                             : -1);
+}
+
 static void
 clear_source (GSource **source)
 {
@@ -490,9 +536,7 @@ sy_exchange_unref (SyExchange *ex)
   g_clear_pointer (&ex->buffer, g_byte_array_unref);
   if (ex->history_body != NULL)
     g_string_free (ex->history_body, TRUE);
-  if (ex->key != NULL)
-    memset (ex->key, 0, strlen (ex->key));
-  g_free (ex->key);
+  sy_keys_free_secret (ex->key);
   g_free (ex->request_id);
   g_free (ex->surface);
   g_free (ex->client);
@@ -714,6 +758,13 @@ sy_exchange_start (SyExchange *ex)
   /* The router holds a reference until exchange_finish (). */
   g_hash_table_add (ex->router->exchanges, sy_exchange_ref (ex));
 
+  ex->connect_s = server_seconds (ex, "connect_timeout", 10);
+  ex->first_byte_s = server_seconds (ex, "first_byte_timeout", 120);
+  ex->idle_s = server_seconds (ex, "idle_timeout", 300);
+  ex->keepalive_s = server_seconds (ex, "keepalive_interval", 15);
+  ex->timer = rearmable_source (ex->router, timer_cb, ex);
+  ex->keepalive = rearmable_source (ex->router, keepalive_cb, ex);
+
   ex->plan = sy_router_plan (ex->router, ex->requested_model, &ex->profile, &error);
   if (ex->plan == NULL)
     {
@@ -747,17 +798,14 @@ keepalive_cb (gpointer data)
       ex->sink->stream_start (ex, ex->sink_data);
     }
   ex->sink->stream_keepalive (ex, ex->sink_data);
+  arm (ex->keepalive, ex->keepalive_s);
   return G_SOURCE_CONTINUE;
 }
 
 static void
 restart_keepalive (SyExchange *ex)
 {
-  double seconds = server_seconds (ex, "keepalive_interval", 15);
-
-  clear_source (&ex->keepalive);
-  if (ex->stream && !ex->finished && seconds > 0)
-    ex->keepalive = timeout_source (ex->router, (guint) (seconds * 1000), keepalive_cb, ex);
+  arm (ex->keepalive, ex->stream && !ex->finished ? ex->keepalive_s : 0);
 }
 
 static gboolean
@@ -778,40 +826,28 @@ timer_cb (gpointer data)
       break;
     case PHASE_IDLE:
     default:
-      return G_SOURCE_REMOVE;
+      return G_SOURCE_CONTINUE;
     }
 
-  g_clear_pointer (&ex->timer, g_source_unref);
   if (ex->cancellable != NULL)
     g_cancellable_cancel (ex->cancellable);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 set_phase (SyExchange *ex,
            Phase       phase)
 {
-  double seconds = 0;
+  static const double none = 0;
+  const double *seconds[] = {
+    [PHASE_IDLE] = &none,
+    [PHASE_CONNECT] = &ex->connect_s,
+    [PHASE_FIRST_BYTE] = &ex->first_byte_s,
+    [PHASE_BODY] = &ex->idle_s,
+  };
 
   ex->phase = phase;
-  clear_source (&ex->timer);
-  switch (phase)
-    {
-    case PHASE_CONNECT:
-      seconds = server_seconds (ex, "connect_timeout", 10);
-      break;
-    case PHASE_FIRST_BYTE:
-      seconds = server_seconds (ex, "first_byte_timeout", 120);
-      break;
-    case PHASE_BODY:
-      seconds = server_seconds (ex, "idle_timeout", 300);
-      break;
-    case PHASE_IDLE:
-    default:
-      return;
-    }
-  if (seconds > 0)
-    ex->timer = timeout_source (ex->router, (guint) (seconds * 1000), timer_cb, ex);
+  arm (ex->timer, *seconds[phase]);
 }
 
 static void
@@ -948,6 +984,24 @@ send_attempt (SyExchange *ex)
                            ex->cancellable, on_sent, sy_exchange_ref (ex));
 }
 
+/* Adopts @key (may be NULL) for the current candidate and sends, or moves on. */
+static void
+use_key (SyExchange *ex,
+         char       *key)
+{
+  if (ex->key != NULL)
+    sy_keys_free_secret (ex->key);
+  ex->key = key;
+  if ((ex->key == NULL || *ex->key == '\0') && !ex->provider->local)
+    {
+      g_autofree char *message = sy_keys_how_to_add (ex->provider->id, ex->provider->default_env);
+      skip_candidate (ex, 401, "authentication_error", message);
+      return;
+    }
+
+  send_attempt (ex);
+}
+
 static void
 key_cb (GObject      *source,
         GAsyncResult *result,
@@ -960,20 +1014,10 @@ key_cb (GObject      *source,
   key = sy_keys_lookup_finish (SY_KEYS (source), result, NULL, &error);
   if (ex->finished)
     {
-      g_free (key);
+      sy_keys_free_secret (key);
       return;
     }
-
-  g_free (ex->key);
-  ex->key = key;
-  if ((ex->key == NULL || *ex->key == '\0') && !ex->provider->local)
-    {
-      g_autofree char *message = sy_keys_how_to_add (ex->provider->id, ex->provider->default_env);
-      skip_candidate (ex, 401, "authentication_error", message);
-      return;
-    }
-
-  send_attempt (ex);
+  use_key (ex, key);
 }
 
 /* A candidate that cannot be tried at all: no request is sent, the plan moves on,
@@ -1034,8 +1078,20 @@ exchange_next_attempt (SyExchange *ex)
       return;
     }
 
-  if (ex->stream && ex->keepalive == NULL)
+  if (ex->stream && g_source_get_ready_time (ex->keepalive) < 0)
     restart_keepalive (ex);
+
+  {
+    char *key = NULL;
+
+    /* The usual case (key cached or from the environment) costs no main loop turn. */
+    if (sy_keys_lookup_cached (ex->router->keys, ex->provider->id, ex->provider->key_env,
+                               ex->provider->default_env, &key, NULL))
+      {
+        use_key (ex, key);
+        return;
+      }
+  }
 
   sy_keys_lookup_async (ex->router->keys, ex->provider->id, ex->provider->key_env,
                         ex->provider->default_env, NULL, key_cb, sy_exchange_ref (ex));
@@ -1151,7 +1207,7 @@ static void
 finish_stream_success (SyExchange *ex)
 {
   log_attempt (ex, 200, NULL);
-  clear_source (&ex->timer);
+  set_phase (ex, PHASE_IDLE);
   exchange_finish (ex, 200, NULL);
 }
 
