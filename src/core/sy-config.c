@@ -237,7 +237,8 @@ sy_config_load (const char  *path,
     }
   else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
-      self->root = json_node_init_object (json_node_alloc (), json_object_new ());
+      g_autoptr(JsonObject) empty = json_object_new ();
+      self->root = json_node_init_object (json_node_alloc (), empty);
     }
   else
     {
