@@ -1327,7 +1327,7 @@ finish_body (SyExchange *ex)
   ex->t_first = g_get_monotonic_time ();
   log_attempt (ex, 200, NULL);
   set_phase (ex, PHASE_IDLE);
-  ex->sink->respond (ex, body, ex->sink_data);
+  ex->sink->respond (ex, body, data, ex->sink_data);
   exchange_finish (ex, 200, NULL);
 }
 

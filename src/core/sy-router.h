@@ -61,8 +61,9 @@ typedef struct {
   /* A failure after the stream began: write an in-stream error and end. */
   void (*stream_error) (SyExchange *exchange, guint status, const char *type,
                         const char *message, gpointer user_data);
-  /* Non-stream success: @body is the hub chat.completion with cost in usage. */
-  void (*respond) (SyExchange *exchange, JsonObject *body, gpointer user_data);
+  /* Non-stream success: @body is the hub chat.completion with cost in usage, @json
+   * the same serialised. */
+  void (*respond) (SyExchange *exchange, JsonObject *body, const char *json, gpointer user_data);
   /* Failure before anything was sent. @retry_after may be NULL. */
   void (*fail) (SyExchange *exchange, guint status, const char *type,
                 const char *message, const char *retry_after, gpointer user_data);

@@ -105,6 +105,7 @@ sink_stream_error (SyExchange *ex,
 static void
 sink_respond (SyExchange *ex,
               JsonObject *body,
+              const char *json,
               gpointer    data)
 {
   Client *client = data;
@@ -112,7 +113,7 @@ sink_respond (SyExchange *ex,
   if (client->gone)
     return;
   set_route_headers (client);
-  sy_http_send_json (client->msg, 200, sy_json_object_to_string (body));
+  sy_http_send_json (client->msg, 200, g_strdup (json));
   soup_server_message_unpause (client->msg);
 }
 
