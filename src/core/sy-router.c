@@ -86,6 +86,8 @@ struct _SyExchange
   double                first_byte_s;
   double                idle_s;
   double                keepalive_s;
+  gint64                last_read;
+  gint64                last_write;
 
   /* plan progress */
   guint                 plan_index;
@@ -787,10 +789,21 @@ sy_exchange_client_gone (SyExchange *ex)
   exchange_finish (ex, 499, _("The client disconnected"));
 }
 
+/* Both timers are lazy: activity only records a time, and a timer that fires
+ * early re-arms itself for the rest of its interval. Moving a GSource's ready time
+ * wakes its main context, which would cost a syscall on every chunk. */
 static gboolean
 keepalive_cb (gpointer data)
 {
   SyExchange *ex = data;
+  gint64 due = ex->last_write + (gint64) (ex->keepalive_s * G_USEC_PER_SEC);
+  gint64 now = g_get_monotonic_time ();
+
+  if (now < due)
+    {
+      g_source_set_ready_time (ex->keepalive, due);
+      return G_SOURCE_CONTINUE;
+    }
 
   if (!ex->headers_sent)
     {
@@ -798,14 +811,19 @@ keepalive_cb (gpointer data)
       ex->sink->stream_start (ex, ex->sink_data);
     }
   ex->sink->stream_keepalive (ex, ex->sink_data);
+  ex->last_write = now;
   arm (ex->keepalive, ex->keepalive_s);
   return G_SOURCE_CONTINUE;
 }
 
 static void
-restart_keepalive (SyExchange *ex)
+start_keepalive (SyExchange *ex)
 {
-  arm (ex->keepalive, ex->stream && !ex->finished ? ex->keepalive_s : 0);
+  if (ex->stream && g_source_get_ready_time (ex->keepalive) < 0)
+    {
+      ex->last_write = g_get_monotonic_time ();
+      arm (ex->keepalive, ex->keepalive_s);
+    }
 }
 
 static gboolean
@@ -822,6 +840,14 @@ timer_cb (gpointer data)
       ex->timeout_reason = "timed out waiting for the first byte";
       break;
     case PHASE_BODY:
+      {
+        gint64 due = ex->last_read + (gint64) (ex->idle_s * G_USEC_PER_SEC);
+        if (g_get_monotonic_time () < due)
+          {
+            g_source_set_ready_time (ex->timer, due);
+            return G_SOURCE_CONTINUE;
+          }
+      }
       ex->timeout_reason = "timed out between chunks";
       break;
     case PHASE_IDLE:
@@ -846,6 +872,10 @@ set_phase (SyExchange *ex,
     [PHASE_BODY] = &ex->idle_s,
   };
 
+  if (phase == PHASE_BODY)
+    ex->last_read = g_get_monotonic_time ();
+  if (phase == ex->phase && phase == PHASE_BODY)
+    return;
   ex->phase = phase;
   arm (ex->timer, *seconds[phase]);
 }
@@ -1078,8 +1108,7 @@ exchange_next_attempt (SyExchange *ex)
       return;
     }
 
-  if (ex->stream && g_source_get_ready_time (ex->keepalive) < 0)
-    restart_keepalive (ex);
+  start_keepalive (ex);
 
   {
     char *key = NULL;
@@ -1406,7 +1435,7 @@ read_cb (GObject      *source,
       if (ex->finished || ex->msg == NULL)
         return;  /* failed inside handle_event: a new attempt or the end */
       if (events->len > 0)
-        restart_keepalive (ex);
+        ex->last_write = g_get_monotonic_time ();
     }
 
   exchange_read_more (ex);
