@@ -61,7 +61,14 @@ serve (const char *config_path,
 
   history_path = db_path != NULL ? g_strdup (db_path) : default_history_path ();
   history = sy_history_new (history_path, &error);
-  if (history == NULL)
+  if (history == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_READ_ONLY))
+    {
+      /* A newer Switchyard's history is left as it is; routing still works. */
+      g_printerr ("switchyard: %s: %s; %s\n", history_path, error->message,
+                  _("requests will not be recorded"));
+      g_clear_error (&error);
+    }
+  else if (history == NULL)
     {
       g_printerr ("switchyard: %s: %s\n", history_path, error->message);
       return 1;
@@ -87,7 +94,8 @@ serve (const char *config_path,
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
   sy_server_stop (server);
-  sy_history_close (history);
+  if (history != NULL)
+    sy_history_close (history);
   return 0;
 }
 

@@ -438,6 +438,73 @@ test_crash_and_signals (void)
   sy_test_proc_free (serve);
 }
 
+static void
+test_newer_history (void)
+{
+  g_autofree char *dir = sy_test_mkdtemp ();
+  g_autofree char *db_path = g_build_filename (dir, "history.db", NULL);
+  g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *log = NULL;
+  g_autofree char *config = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  sqlite3 *db = NULL;
+  guint port;
+
+  /* A history written by a later Switchyard (schema 99) is left alone: serve
+   * still routes, says why nothing is recorded, and the file keeps its rows. */
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA application_id = 1398362692; PRAGMA user_version = 99;"
+                                     "CREATE TABLE future (x); INSERT INTO future VALUES (1);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  config = g_strdup_printf ("{\"server\":{\"token\":\"" TOKEN "\"},"
+                            "\"providers\":[{\"id\":\"openai\",\"base_url\":\"http://127.0.0.1:%u/v1\"}]}",
+                            mock->port);
+  g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
+  g_subprocess_launcher_setenv (launcher, "OPENAI_API_KEY", KEY, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SWITCHYARD_BIN"), "serve",
+                                         "--config", config_path, "--db", db_path, "--port", "0", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  port = (guint) g_ascii_strtoull (line + strlen ("listening on http://127.0.0.1:"), NULL, 10);
+  {
+    g_autoptr(SyTestResponse) response = sy_test_chat (port, TOKEN, PLAIN);
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, NULL));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  {
+    GInputStream *err = g_subprocess_get_stderr_pipe (process);
+    g_autoptr(GDataInputStream) data = g_data_input_stream_new (err);
+    log = g_data_input_stream_read_upto (data, "", 0, NULL, NULL, NULL);
+  }
+  g_assert_nonnull (log);
+  g_assert_nonnull (strstr (log, "newer Switchyard"));
+  g_assert_nonnull (strstr (log, "will not be recorded"));
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  {
+    sqlite3_stmt *stmt = NULL;
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM future", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+    sqlite3_finalize (stmt);
+  }
+  sqlite3_close (db);
+  sy_test_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -456,6 +523,7 @@ main (int   argc,
   g_test_add_func ("/server/routing", test_routing);
   g_test_add_func ("/server/config", test_config);
   g_test_add_func ("/server/crash-and-signals", test_crash_and_signals);
+  g_test_add_func ("/server/newer-history", test_newer_history);
 
   ret = g_test_run ();
 

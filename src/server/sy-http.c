@@ -58,7 +58,10 @@ sy_http_send_json (SoupServerMessage *msg,
                    guint              status,
                    char              *json)
 {
-  soup_server_message_set_status (msg, status, NULL);
+  /* libsoup 3.2 has no phrase for these two. */
+  soup_server_message_set_status (msg, status,
+                                  status == 429 ? "Too Many Requests" :
+                                  status == 529 ? "Overloaded" : NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
                                     json, strlen (json));
 }

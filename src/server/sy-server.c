@@ -236,7 +236,10 @@ early_handler (SoupServer        *server,
       refuse (msg, status, g_steal_pointer (&body));
       return;
     }
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (too_large_chunk), NULL);
+  /* A Content-Length was already checked; only chunked bodies need measuring. */
+  if (soup_message_headers_get_encoding (soup_server_message_get_request_headers (msg)) ==
+      SOUP_ENCODING_CHUNKED)
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (too_large_chunk), NULL);
 }
 
 static void
