@@ -105,6 +105,8 @@ struct _SyHistory
   /* state under @lock: flush tickets handed out and flush markers written */
   GMutex   lock;
   GCond    cond;
+  GCond    wake;     /* ends the batch window early */
+  gboolean urgent;
   guint64  flush_tickets;
   guint64  flush_done;
   gboolean stopped;
@@ -577,20 +579,27 @@ writer_thread (gpointer data)
       gpointer item = g_async_queue_pop (self->queue);
       gint64 deadline = g_get_monotonic_time () + BATCH_WINDOW_US;
 
-      /* Gather rows until the batch is full, the window closes, or a marker
-       * arrives; a marker always ends the batch so flush () returns promptly. */
+      /* Let the batch fill for the window without waking on every row: pushes do
+       * not signal `wake`; only a full batch, flush () and close () do. */
+      if (item != &flush_marker && item != &stop_marker)
+        {
+          g_mutex_lock (&self->lock);
+          while (!self->urgent && g_async_queue_length (self->queue) < BATCH_MAX_ROWS)
+            if (!g_cond_wait_until (&self->wake, &self->lock, deadline))
+              break;
+          self->urgent = FALSE;
+          g_mutex_unlock (&self->lock);
+        }
+
+      /* Gather what is queued until the batch is full or a marker arrives; a
+       * marker always ends the batch so flush () returns promptly. */
       while (item != &flush_marker && item != &stop_marker)
         {
-          gint64 remaining;
-
           g_ptr_array_add (batch, item);
           item = NULL;
-
-          remaining = deadline - g_get_monotonic_time ();
-          if (batch->len >= BATCH_MAX_ROWS || remaining <= 0)
+          if (batch->len >= BATCH_MAX_ROWS)
             break;
-
-          item = g_async_queue_timeout_pop (self->queue, remaining);
+          item = g_async_queue_try_pop (self->queue);
           if (item == NULL)
             break;
         }
@@ -664,6 +673,15 @@ sy_history_get_path (SyHistory *self)
   return self->path;
 }
 
+static void
+wake_writer (SyHistory *self)
+{
+  g_mutex_lock (&self->lock);
+  self->urgent = TRUE;
+  g_cond_signal (&self->wake);
+  g_mutex_unlock (&self->lock);
+}
+
 void
 sy_history_record (SyHistory       *self,
                    SyHistoryRecord *record)
@@ -680,6 +698,8 @@ sy_history_record (SyHistory       *self,
     }
 
   g_async_queue_push (self->queue, record);
+  if (g_async_queue_length (self->queue) >= BATCH_MAX_ROWS)
+    wake_writer (self);
 }
 
 void
@@ -700,6 +720,7 @@ sy_history_flush (SyHistory *self)
   g_mutex_unlock (&self->lock);
 
   g_async_queue_push (self->queue, &flush_marker);
+  wake_writer (self);
 
   g_mutex_lock (&self->lock);
   while (self->flush_done < ticket && !self->stopped)
@@ -722,6 +743,7 @@ sy_history_close (SyHistory *self)
       /* Everything queued before the stop marker is written before the thread
        * ends. */
       g_async_queue_push (self->queue, &stop_marker);
+      wake_writer (self);
       g_thread_join (g_steal_pointer (&self->thread));
     }
 
@@ -751,6 +773,7 @@ sy_history_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->wake);
 
   G_OBJECT_CLASS (sy_history_parent_class)->finalize (object);
 }
@@ -797,6 +820,7 @@ sy_history_init (SyHistory *self)
   self->queue = g_async_queue_new_full (queue_item_free);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  g_cond_init (&self->wake);
 }
 
 /* Reading */
