@@ -439,6 +439,29 @@ test_crash_and_signals (void)
 }
 
 static void
+test_bodies_off (void)
+{
+  SyTestProc *serve = sy_test_serve_start (
+    "{\"server\":{\"port\":0,\"token\":\"" TOKEN "\"},\"history\":{\"store_bodies\":false},"
+    " \"providers\":[{\"id\":\"openai\",\"base_url\":\"@MOCK@\"}]}", mock, serve_env);
+  g_autoptr(SyTestResponse) response = sy_test_chat (serve->port, TOKEN, PLAIN);
+  g_autoptr(GPtrArray) rows = NULL;
+  SyHistoryRecord *row;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  sy_test_proc_stop (serve);
+  rows = sy_test_history (serve->db_path);
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = g_ptr_array_index (rows, 0);
+  /* Metadata only. */
+  g_assert_cmpint (row->completion_tokens, ==, 5);
+  g_assert_true (row->cost_known);
+  g_assert_null (row->request_body);
+  g_assert_null (row->response_body);
+  sy_test_proc_free (serve);
+}
+
+static void
 test_newer_history (void)
 {
   g_autofree char *dir = sy_test_mkdtemp ();
@@ -524,6 +547,7 @@ main (int   argc,
   g_test_add_func ("/server/config", test_config);
   g_test_add_func ("/server/crash-and-signals", test_crash_and_signals);
   g_test_add_func ("/server/newer-history", test_newer_history);
+  g_test_add_func ("/server/bodies-off", test_bodies_off);
 
   ret = g_test_run ();
 
