@@ -4,6 +4,7 @@
 
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import OpenAI from 'openai';
 
 import { MODEL, TOKEN, mockAnswer, startMock, startRouter } from './lib.mjs';
@@ -270,4 +271,30 @@ test('cut mid-stream: the first chunks arrive, then iteration throws', async () 
   assert.ok(error, 'the stream iteration threw');
   assert.ok(error instanceof OpenAI.APIError, `${error.constructor.name}: ${error.message}`);
   assert.ok(error.message.length > 0);
+});
+
+test('history: one row per request with tokens, cost and timings', async () => {
+  const plain = await client.chat.completions.create(hi()).withResponse();
+  const streamed = await client.chat.completions.create(hi({ stream: true })).withResponse();
+  await drain(streamed.data);
+  const ids = [plain.response, streamed.response].map((r) => r.headers.get('x-switchyard-request-id'));
+  assert.ok(ids.every((id) => /^sy-[0-9a-f]+$/.test(id)));
+
+  /* Rows are written in batches on their own thread: poll the WAL database. */
+  const query = `SELECT request_id, status, stream, prompt_tokens, completion_tokens, cost,
+                        ttft_ms, total_ms FROM requests WHERE request_id IN ('${ids.join("','")}')`;
+  let rows = [];
+  for (let i = 0; i < 100 && rows.length < 2; i++) {
+    const out = execFileSync('sqlite3', ['-json', router.dbPath, query], { encoding: 'utf8' });
+    rows = out.trim() ? JSON.parse(out) : [];
+    if (rows.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(rows.length, 2);
+  for (const row of rows) {
+    assert.equal(row.status, 200);
+    assert.ok(row.prompt_tokens > 0 && row.completion_tokens === 5, JSON.stringify(row));
+    assert.ok(row.cost > 0, JSON.stringify(row));
+    assert.ok(row.ttft_ms > 0 && row.total_ms >= row.ttft_ms, JSON.stringify(row));
+  }
+  assert.deepEqual(rows.map((r) => r.stream).sort(), [0, 1]);
 });
