@@ -35,6 +35,7 @@ typedef struct {
   FaultKind kind;
   guint     status;
   char     *retry_after;
+  char     *location;     /* "status" faults: a Location header (redirects) */
   char     *body;          /* sent instead of the default error body */
   guint     ms;
   guint     after_chunks;
@@ -98,6 +99,7 @@ static void
 fault_clear (Fault *fault)
 {
   g_clear_pointer (&fault->retry_after, g_free);
+  g_clear_pointer (&fault->location, g_free);
   g_clear_pointer (&fault->body, g_free);
 }
 
@@ -114,6 +116,7 @@ fault_copy (const Fault *from,
 {
   *to = *from;
   to->retry_after = g_strdup (from->retry_after);
+  to->location = g_strdup (from->location);
   to->body = g_strdup (from->body);
 }
 
@@ -249,6 +252,9 @@ parse_fault (JsonNode  *node,
         fault->retry_after = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (retry));
     }
 
+  if (json_object_has_member (object, "location"))
+    fault->location = g_strdup (json_object_get_string_member (object, "location"));
+
   if (json_object_has_member (object, "body"))
     {
       JsonNode *body = json_object_get_member (object, "body");
@@ -273,6 +279,9 @@ send_status_fault (SoupServerMessage *msg,
   if (fault->retry_after != NULL)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "retry-after", fault->retry_after);
+  if (fault->location != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "location", fault->location);
 
   if (fault->body != NULL)
     {

@@ -393,6 +393,34 @@ raw_chat (guint       port,
                           port, strlen (body), body);
 }
 
+/* Server-side sockets of @port in CLOSE_WAIT: connections whose client left but
+ * which the server never closed. */
+static guint
+close_wait_sockets (guint port)
+{
+  g_autofree char *table = NULL;
+  g_autofree char *local = g_strdup_printf (":%04X", port);
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/net/tcp", &table, NULL, NULL));
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr(GPtrArray) cols = g_ptr_array_new ();
+
+      for (guint j = 0; fields[j] != NULL; j++)
+        if (*fields[j] != '\0')
+          g_ptr_array_add (cols, fields[j]);
+      /* sl local_address rem_address st … ; 08 is CLOSE_WAIT */
+      if (cols->len > 3 && g_str_has_suffix (g_ptr_array_index (cols, 1), local) &&
+          g_str_equal (g_ptr_array_index (cols, 3), "08"))
+        n++;
+    }
+  return n;
+}
+
 static void
 test_client_disconnect (void)
 {
@@ -408,6 +436,8 @@ test_client_disconnect (void)
   disconnect_after (serve->port, stream_request, "data: ");
   disconnect_after (serve->port, plain_request, NULL);
   g_usleep (1500 * 1000);
+  /* Both connections were closed on the server side too. */
+  g_assert_cmpuint (close_wait_sockets (serve->port), ==, 0);
 
   sy_test_proc_stop (serve);
   rows = sy_test_history (serve->db_path);
@@ -443,6 +473,79 @@ test_long_retry_after_falls_back (void)
   sy_test_proc_free (serve);
 }
 
+static void
+test_fallback_inside_a_stream_read (void)
+{
+  const char * const strict_env[] = {
+    "OPENAI_API_KEY=sk-test-openai-key", "BACKUP_KEY=sk-test-backup-key",
+    "G_DEBUG=fatal-criticals", NULL
+  };
+  g_autofree char *config = g_strdup_printf (
+    "{\"server\":{\"port\":0,\"token\":\"" TOKEN "\",\"max_retries\":0},"
+    " \"providers\":[{\"id\":\"openai\",\"base_url\":\"@MOCK@\"},"
+    "               {\"id\":\"backup\",\"kind\":\"openai\",\"base_url\":\"@MOCK@\",\"key_env\":\"BACKUP_KEY\"}],"
+    " \"profiles\":[{\"name\":\"chain\",\"models\":[\"openai/gpt-4.1-mini\",\"backup/gpt-4.1-mini\"]}]}");
+  g_autofree char *body = chat_body ("chain", TRUE);
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  SyTestProc *serve;
+  SyHistoryRecord *row;
+  guint status = 0;
+
+  /* The first event is broken: the next candidate starts while the router is
+   * still inside the read that found it. Nothing of the broken stream may leak
+   * into the new one, and no GLib critical may fire (fatal here). */
+  sy_test_mock_reset (mock);
+  serve = sy_test_serve_start (config, mock, strict_env);
+  sy_test_mock_faults (mock, "[{\"kind\":\"malformed\",\"after_chunks\":0}]");
+  events = sy_test_stream (serve->port, TOKEN, body, &status, &headers, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "x-switchyard-provider"), ==, "backup");
+  g_assert_cmpstr (g_ptr_array_index (events, events->len - 1), ==, "[DONE]");
+  g_assert_cmpuint (count_prefix (events, "{\"error\""), ==, 0);
+  g_assert_cmpuint (events->len, ==, 9);
+
+  row = only_row (serve, &rows);
+  g_assert_cmpint (row->status, ==, 200);
+  g_assert_cmpstr (row->provider, ==, "backup");
+  sy_test_proc_free (serve);
+}
+
+static void
+test_redirect_not_followed (void)
+{
+  SyTestProc *serve = start_serve (NULL);
+  g_autofree char *single = chat_body ("openai/gpt-4.1-mini", FALSE);
+  g_autofree char *chain = chat_body ("chain", FALSE);
+  g_autoptr(SyTestResponse) refused = NULL;
+  g_autoptr(SyTestResponse) fell_back = NULL;
+  g_autoptr(JsonNode) upstream = NULL;
+
+  /* A provider that redirects is misconfigured: the POST is not replayed as a GET
+   * elsewhere, the next candidate answers, and alone it is a clear 502. */
+  sy_test_mock_faults (mock, "[{\"kind\":\"status\",\"status\":302,\"location\":\"http://127.0.0.1:9/steal\"},"
+                             " {\"kind\":\"status\",\"status\":307,\"location\":\"/v1/other\"}]");
+  refused = sy_test_chat (serve->port, TOKEN, single);
+  g_assert_cmpuint (refused->status, ==, 502);
+  g_assert_nonnull (strstr (sy_test_json_string (refused->json, "error.message"), "not followed"));
+  fell_back = sy_test_chat (serve->port, TOKEN, chain);
+  g_assert_cmpuint (fell_back->status, ==, 200);
+  g_assert_cmpstr (header (fell_back, "x-switchyard-provider"), ==, "backup");
+
+  /* The mock saw three POSTs to the chat route and nothing else. */
+  upstream = sy_test_mock_requests (mock);
+  g_assert_cmpfloat (sy_test_json_double (upstream, "count"), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("requests.%u.path", i);
+      g_assert_cmpstr (sy_test_json_string (upstream, path), ==, "/v1/chat/completions");
+    }
+
+  sy_test_proc_stop (serve);
+  sy_test_proc_free (serve);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -466,6 +569,8 @@ main (int   argc,
   g_test_add_func ("/faults/keepalive-then-fallback", test_keepalive_then_fallback);
   g_test_add_func ("/faults/client-disconnect", test_client_disconnect);
   g_test_add_func ("/faults/long-retry-after-falls-back", test_long_retry_after_falls_back);
+  g_test_add_func ("/faults/fallback-inside-a-stream-read", test_fallback_inside_a_stream_read);
+  g_test_add_func ("/faults/redirect-not-followed", test_redirect_not_followed);
 
   ret = g_test_run ();
 

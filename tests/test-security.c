@@ -686,6 +686,7 @@ test_body_too_large_declared (void)
                   result.status, result.sent_at_answer, result.total,
                   result.sent_at_answer < result.total ? "early" : "after the whole body");
   g_assert_cmpuint (result.status, ==, 413);
+  g_assert_cmpuint (result.sent_at_answer, <, result.total);
   assert_openai_error (json, 413);
   g_free (result.raw);
   g_assert_true (server_answers (serve->port));
@@ -754,6 +755,8 @@ test_body_not_buffered (void)
                       framing, result.status, result.sent_at_answer, result.total,
                       before / 1024, after / 1024);
       g_assert_cmpuint (result.status, ==, 413);
+      /* Answered while the body was still coming, with either framing. */
+      g_assert_cmpuint (result.sent_at_answer, <, result.total / 2);
 #if defined (__SANITIZE_ADDRESS__)
       /* ASan's quarantine keeps freed chunks resident: peak memory says nothing here. */
       (void) after;

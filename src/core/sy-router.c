@@ -93,6 +93,7 @@ struct _SyExchange
   guint                 plan_index;
   guint                 tries_on_candidate;
   guint                 attempts_sent;
+  guint                 attempt_serial;  /* changes whenever an attempt is abandoned */
   char                 *model;
   char                 *key;
   gint64                attempt_t0;
@@ -392,7 +393,8 @@ server_seconds (SyExchange *ex,
                 const char *member,
                 double      fallback)
 {
-  return sy_config_get_server_double (ex->router->config, member, fallback);
+  /* A week bounds every setting, so the conversions to µs and ms cannot overflow. */
+  return MIN (sy_config_get_server_double (ex->router->config, member, fallback), 7 * 24 * 3600.0);
 }
 
 static gboolean
@@ -502,6 +504,7 @@ sy_exchange_new (SyRouter             *router,
   ex->client = g_strdup (client);
   ex->started_at_us = g_get_real_time ();
   ex->t0 = g_get_monotonic_time ();
+  ex->attempt_t0 = ex->t0;
   ex->t_first = -1;
   ex->request_id = g_strdup_printf ("sy-%08x%08x", g_random_int (), g_random_int ());
 
@@ -883,6 +886,7 @@ set_phase (SyExchange *ex,
 static void
 reset_attempt (SyExchange *ex)
 {
+  ex->attempt_serial++;
   set_phase (ex, PHASE_IDLE);
   g_clear_object (&ex->cancellable);
   if (ex->msg != NULL)
@@ -1003,8 +1007,10 @@ send_attempt (SyExchange *ex)
     }
 
   /* libsoup gives a POST a new connection unless it is marked idempotent; without
-   * this every request would pay a fresh TCP (and TLS) handshake upstream. */
-  soup_message_add_flags (ex->msg, SOUP_MESSAGE_IDEMPOTENT);
+   * this every request would pay a fresh TCP (and TLS) handshake upstream.
+   * Redirects are not followed: upstream URLs come only from config, and libsoup
+   * would turn the POST into a GET elsewhere. */
+  soup_message_add_flags (ex->msg, SOUP_MESSAGE_IDEMPOTENT | SOUP_MESSAGE_NO_REDIRECT);
   ex->attempts_sent++;
   ex->attempt_t0 = g_get_monotonic_time ();
   ex->cancellable = g_cancellable_new ();
@@ -1058,13 +1064,17 @@ skip_candidate (SyExchange *ex,
                 const char *type,
                 const char *message)
 {
-  ex->attempt_t0 = g_get_monotonic_time ();
-  log_attempt (ex, status, message);
+  g_autofree char *clean = redact (message, ex->key);
+
+  if (ex->msg == NULL)
+    ex->attempt_t0 = g_get_monotonic_time ();  /* nothing was sent */
+  reset_attempt (ex);
+  log_attempt (ex, status, clean);
   ex->last_status = status;
   g_free (ex->last_type);
   ex->last_type = g_strdup (type);
   g_free (ex->last_error);
-  ex->last_error = g_strdup (message);
+  ex->last_error = g_steal_pointer (&clean);
   ex->plan_index++;
   ex->tries_on_candidate = 0;
   exchange_next_attempt (ex);
@@ -1199,6 +1209,7 @@ read_error_body_cb (GObject      *source,
     return;
   if (bytes != NULL && g_bytes_get_size (bytes) > 0 && ex->buffer->len < MAX_ERROR_BODY)
     {
+      set_phase (ex, PHASE_BODY);
       g_byte_array_append (ex->buffer, g_bytes_get_data (bytes, NULL), (guint) g_bytes_get_size (bytes));
       g_input_stream_read_bytes_async (ex->input, READ_CHUNK, G_PRIORITY_DEFAULT,
                                        ex->cancellable, read_error_body_cb, sy_exchange_ref (ex));
@@ -1206,6 +1217,16 @@ read_error_body_cb (GObject      *source,
     }
 
   status = soup_message_get_status (ex->msg);
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (ex->msg),
+                                                           "Location");
+      message = g_strdup_printf (_("%s answered HTTP %u, a redirect to %s, which is not followed: "
+                                   "check the provider's base_url"),
+                                 ex->provider->id, status, location != NULL ? location : "?");
+      skip_candidate (ex, 502, "upstream_error", message);
+      return;
+    }
   retry_after = soup_message_headers_get_one (soup_message_get_response_headers (ex->msg), "retry-after");
   body = g_bytes_new (ex->buffer->data, ex->buffer->len);
   upstream = sy_provider_openai_error_message (body);
@@ -1430,10 +1451,16 @@ read_cb (GObject      *source,
           stream_broke (ex, 502, message);
           return;
         }
-      for (guint i = 0; i < events->len && !ex->finished && ex->msg != NULL; i++)
-        handle_event (ex, g_ptr_array_index (events, i));
-      if (ex->finished || ex->msg == NULL)
-        return;  /* failed inside handle_event: a new attempt or the end */
+      guint serial = ex->attempt_serial;
+
+      /* An event can end this attempt, and the next one may already be under way
+       * when handle_event () returns: nothing more of this stream is relayed. */
+      for (guint i = 0; i < events->len; i++)
+        {
+          handle_event (ex, g_ptr_array_index (events, i));
+          if (ex->finished || ex->attempt_serial != serial)
+            return;
+        }
       if (events->len > 0)
         ex->last_write = g_get_monotonic_time ();
     }

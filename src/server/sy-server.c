@@ -118,22 +118,6 @@ sy_server_get_port (SyServer *self)
   return self->port;
 }
 
-static void
-too_large_chunk (SoupServerMessage *msg,
-                 GBytes            *chunk,
-                 gpointer           data)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-
-  /* Bodies without Content-Length are measured as they arrive; past the cap they
-   * are no longer kept in memory and the handler answers 413. */
-  if (body->length > SY_MAX_BODY_BYTES)
-    {
-      soup_message_body_set_accumulate (body, FALSE);
-      g_object_set_data (G_OBJECT (msg), "sy-too-large", GINT_TO_POINTER (TRUE));
-    }
-}
-
 /* A request refused from its headers alone is answered on the raw connection, so
  * its body (perhaps 40 MiB, perhaps never-ending) is never read into memory. The
  * rest of the body is drained for a moment before closing: closing a socket with
@@ -218,6 +202,26 @@ refuse (SoupServerMessage *msg,
   g_output_stream_write_all_async (g_io_stream_get_output_stream (refusal->stream),
                                    g_bytes_get_data (refusal->answer, NULL), length,
                                    G_PRIORITY_DEFAULT, NULL, refusal_written, refusal);
+}
+
+/* Bodies without Content-Length are measured as they arrive: past the cap the
+ * request is answered 413 at once on the raw connection, like a refusal from the
+ * headers, and the rest of the body is never kept. */
+static void
+too_large_chunk (SoupServerMessage *msg,
+                 GBytes            *chunk,
+                 gpointer           data)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  const char *path;
+
+  if (body->length <= SY_MAX_BODY_BYTES)
+    return;
+
+  g_signal_handlers_disconnect_by_func (msg, too_large_chunk, data);
+  path = g_uri_get_path (soup_server_message_get_uri (msg));
+  refuse (msg, 413, sy_http_error_json (sy_http_shape_for_path (path), 413, "invalid_request_error",
+                                        _("The request body is larger than 32 MiB")));
 }
 
 static void

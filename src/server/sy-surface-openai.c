@@ -15,8 +15,10 @@ typedef struct {
   SoupServerMessage *msg;
   SyExchange        *exchange;
   GSource           *watch;
-  gboolean           gone;
+  gboolean           gone;        /* the client left (its socket hung up) */
+  gboolean           soup_gone;   /* libsoup already dropped the connection */
   gboolean           streaming;
+  gboolean           answered;
 } Client;
 
 static void
@@ -112,6 +114,7 @@ sink_respond (SyExchange *ex,
 
   if (client->gone)
     return;
+  client->answered = TRUE;
   set_route_headers (client);
   sy_http_send_json (client->msg, 200, g_strdup (json));
   soup_server_message_unpause (client->msg);
@@ -129,6 +132,7 @@ sink_fail (SyExchange *ex,
 
   if (client->gone)
     return;
+  client->answered = TRUE;
   set_route_headers (client);
   if (retry_after != NULL)
     soup_message_headers_replace (soup_server_message_get_response_headers (client->msg),
@@ -138,13 +142,20 @@ sink_fail (SyExchange *ex,
 }
 
 static void
-on_disconnected (SoupServerMessage *msg,
-                 Client            *client)
+client_left (Client *client)
 {
   if (client->gone)
     return;
   client->gone = TRUE;
   sy_exchange_client_gone (client->exchange);
+}
+
+static void
+on_disconnected (SoupServerMessage *msg,
+                 Client            *client)
+{
+  client->soup_gone = TRUE;
+  client_left (client);
 }
 
 /* libsoup reads nothing from a connection while its request is being answered, so
@@ -172,7 +183,7 @@ on_socket_event (GSocket      *socket,
     }
 
   g_clear_pointer (&client->watch, g_source_unref);
-  on_disconnected (client->msg, client);
+  client_left (client);
   return G_SOURCE_REMOVE;
 }
 
@@ -200,9 +211,24 @@ sink_done (SyExchange *ex,
       g_clear_pointer (&client->watch, g_source_unref);
     }
   g_signal_handlers_disconnect_by_data (client->msg, client);
-  if (!client->gone && client->streaming)
+  /* Every message libsoup still holds must be finished, or its connection stays
+   * open forever: a stream gets its last chunk, an unanswered request an answer
+   * that nobody may read (the client left, or the server is stopping). */
+  if (!client->soup_gone && client->streaming)
     {
       soup_message_body_complete (soup_server_message_get_response_body (client->msg));
+      soup_server_message_unpause (client->msg);
+    }
+  else if (!client->soup_gone && !client->answered)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (client->msg),
+                                    "Connection", "close");
+      if (client->gone)
+        sy_http_send_error (client->msg, SY_ERROR_SHAPE_OPENAI, 499, "client_closed_request",
+                            _("The client disconnected"));
+      else
+        sy_http_send_error (client->msg, SY_ERROR_SHAPE_OPENAI, 503, "api_error",
+                            _("Switchyard is shutting down"));
       soup_server_message_unpause (client->msg);
     }
   g_object_unref (client->msg);
@@ -286,12 +312,6 @@ chat_handler (SoupServer        *soup_server,
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "POST");
       sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 405, "invalid_request_error",
                           _("Use POST for /v1/chat/completions"));
-      return;
-    }
-  if (g_object_get_data (G_OBJECT (msg), "sy-too-large") != NULL)
-    {
-      sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 413, "invalid_request_error",
-                          _("The request body is larger than 32 MiB"));
       return;
     }
 
