@@ -66,6 +66,203 @@ sy_json_depth_ok (const char *data,
   return scan (data, length, max_depth) == NULL;
 }
 
+typedef struct {
+  const char *p;
+  const char *end;
+  guint       depth;
+} Validator;
+
+static void
+skip_space (Validator *v)
+{
+  while (v->p < v->end && (*v->p == ' ' || *v->p == '\t' || *v->p == '\n' || *v->p == '\r'))
+    v->p++;
+}
+
+static gboolean
+literal (Validator  *v,
+         const char *word)
+{
+  gsize n = strlen (word);
+
+  if ((gsize) (v->end - v->p) < n || memcmp (v->p, word, n) != 0)
+    return FALSE;
+  v->p += n;
+  return TRUE;
+}
+
+static gboolean
+digits (Validator *v)
+{
+  const char *start = v->p;
+
+  while (v->p < v->end && g_ascii_isdigit (*v->p))
+    v->p++;
+  return v->p > start;
+}
+
+static gboolean
+number (Validator *v)
+{
+  if (v->p < v->end && *v->p == '-')
+    v->p++;
+  if (v->p < v->end && *v->p == '0')
+    v->p++;
+  else if (!digits (v))
+    return FALSE;
+  if (v->p < v->end && *v->p == '.')
+    {
+      v->p++;
+      if (!digits (v))
+        return FALSE;
+    }
+  if (v->p < v->end && (*v->p == 'e' || *v->p == 'E'))
+    {
+      v->p++;
+      if (v->p < v->end && (*v->p == '+' || *v->p == '-'))
+        v->p++;
+      if (!digits (v))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+string (Validator *v)
+{
+  v->p++;  /* the opening quote */
+  while (v->p < v->end)
+    {
+      guchar c = (guchar) *v->p++;
+
+      if (c == '"')
+        return TRUE;
+      if (c < 0x20)
+        return FALSE;
+      if (c != '\\')
+        continue;
+      if (v->p >= v->end)
+        return FALSE;
+      c = (guchar) *v->p++;
+      if (c == 'u')
+        {
+          for (guint i = 0; i < 4; i++, v->p++)
+            if (v->p >= v->end || !g_ascii_isxdigit (*v->p))
+              return FALSE;
+        }
+      else if (strchr ("\"\\/bfnrt", c) == NULL || c == '\0')
+        return FALSE;
+    }
+  return FALSE;
+}
+
+static gboolean value (Validator *v);
+
+static gboolean
+container (Validator *v,
+           char       close,
+           gboolean   keyed)
+{
+  if (++v->depth > SY_JSON_MAX_DEPTH)
+    return FALSE;
+  v->p++;  /* the opening bracket */
+  skip_space (v);
+  if (v->p < v->end && *v->p == close)
+    {
+      v->p++;
+      v->depth--;
+      return TRUE;
+    }
+
+  for (;;)
+    {
+      if (keyed)
+        {
+          if (v->p >= v->end || *v->p != '"' || !string (v))
+            return FALSE;
+          skip_space (v);
+          if (v->p >= v->end || *v->p++ != ':')
+            return FALSE;
+        }
+      if (!value (v))
+        return FALSE;
+      skip_space (v);
+      if (v->p >= v->end)
+        return FALSE;
+      if (*v->p == close)
+        {
+          v->p++;
+          v->depth--;
+          return TRUE;
+        }
+      if (*v->p++ != ',')
+        return FALSE;
+      skip_space (v);
+    }
+}
+
+static gboolean
+value (Validator *v)
+{
+  skip_space (v);
+  if (v->p >= v->end)
+    return FALSE;
+
+  switch (*v->p)
+    {
+    case '{':
+      return container (v, '}', TRUE);
+    case '[':
+      return container (v, ']', FALSE);
+    case '"':
+      return string (v);
+    case 't':
+      return literal (v, "true");
+    case 'f':
+      return literal (v, "false");
+    case 'n':
+      return literal (v, "null");
+    default:
+      return number (v);
+    }
+}
+
+gboolean
+sy_json_validate (const char *data,
+                  gsize       length)
+{
+  Validator v = { data, data + length, 0 };
+
+  if (!g_utf8_validate (data, (gssize) length, NULL) || !value (&v))
+    return FALSE;
+  skip_space (&v);
+  return v.p == v.end;
+}
+
+gboolean
+sy_json_mentions (const char *data,
+                  const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\"", name);
+  gsize key_length = strlen (key);
+  const char *at = data;
+
+  while ((at = strstr (at, key)) != NULL)
+    {
+      at += key_length;
+      while (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r')
+        at++;
+      if (*at != ':')
+        continue;
+      at++;
+      while (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r')
+        at++;
+      if (strncmp (at, "null", 4) != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 JsonNode *
 sy_json_parse (const char  *data,
                gsize        length,

@@ -16,6 +16,17 @@ gboolean    sy_json_depth_ok    (const char  *data,
                                  gsize        length,
                                  guint        max_depth);
 
+/* TRUE when @data is exactly one strict RFC 8259 JSON value (surrounding
+ * whitespace allowed), valid UTF-8, nested at most SY_JSON_MAX_DEPTH deep. Builds
+ * nothing: for checking relayed stream chunks without parsing them. */
+gboolean    sy_json_validate    (const char  *data,
+                                 gsize        length);
+
+/* TRUE when @data (a JSON object's text) has a member @name whose value is not
+ * null (at any depth; a false positive only costs the caller a full parse). */
+gboolean    sy_json_mentions    (const char  *data,
+                                 const char  *name);
+
 /* Parses @data after the depth check. Errors name the problem in one sentence. */
 JsonNode   *sy_json_parse       (const char  *data,
                                  gsize        length,

@@ -1271,6 +1271,22 @@ stream_broke (SyExchange *ex,
   exchange_attempt_failed (ex, status, type_for_status (status), message, TRUE, NULL);
 }
 
+/* Bytes of the first "content" string of a validated chunk: enough to estimate
+ * the tokens of a stream that breaks before its usage arrives. */
+static gsize
+content_bytes (const char *data)
+{
+  const char *at = strstr (data, "\"content\":\"");
+  gsize n = 0;
+
+  if (at == NULL)
+    return 0;
+  for (at += strlen ("\"content\":\""); *at != '\0' && *at != '"'; at++, n++)
+    if (*at == '\\' && at[1] != '\0')
+      at++;
+  return n;
+}
+
 static void
 handle_event (SyExchange *ex,
               SySseEvent *event)
@@ -1289,6 +1305,27 @@ handle_event (SyExchange *ex,
       ex->saw_done = TRUE;
       commit_stream (ex);
       keep_history_body (ex, "[DONE]", 6);
+      ex->sink->stream_event (ex, event->data, NULL, ex->sink_data);
+      return;
+    }
+
+  /* Most chunks are only relayed: they are checked without building a tree, and
+   * parsed only when they carry usage (to add the cost) or an error. */
+  if (!sy_json_mentions (event->data, "usage") && !sy_json_mentions (event->data, "error"))
+    {
+      gsize length = strlen (event->data);
+      const char *start = event->data + strspn (event->data, " \t\r\n");
+
+      if (*start != '{' || !sy_json_validate (event->data, length))
+        {
+          g_autofree char *message = g_strdup_printf (_("%s sent a malformed stream chunk"),
+                                                      ex->provider->id);
+          stream_broke (ex, 502, message);
+          return;
+        }
+      commit_stream (ex);
+      ex->streamed_chars += content_bytes (event->data);
+      keep_history_body (ex, event->data, length);
       ex->sink->stream_event (ex, event->data, NULL, ex->sink_data);
       return;
     }

@@ -53,8 +53,9 @@ typedef struct _SyExchange SyExchange;
 typedef struct {
   /* Stream committed: send status 200 and event-stream headers. */
   void (*stream_start) (SyExchange *exchange, gpointer user_data);
-  /* One hub chunk (an OpenAI chat.completion.chunk, serialised in @data; @chunk is
-   * its parsed form, may be NULL for "[DONE]"). */
+  /* One hub chunk (an OpenAI chat.completion.chunk) serialised in @data, or
+   * "[DONE]". @chunk is its parsed form when the router had to parse it (usage,
+   * errors), else NULL: plain chunks are relayed without being parsed. */
   void (*stream_event) (SyExchange *exchange, const char *data, JsonObject *chunk, gpointer user_data);
   /* A comment that keeps idle connections open. */
   void (*stream_keepalive) (SyExchange *exchange, gpointer user_data);

@@ -1,0 +1,97 @@
+/* test-json.c — the JSON helpers: depth scan, strict validation, member sniffing.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "sy-json.h"
+
+static const char * const valid[] = {
+  "{}", "[]", "0", "-0", "1.5e10", "-12.5E-3", "true", "false", "null", "\"\"",
+  " { \"a\" : [ 1 , 2 , { \"b\" : null } ] } \n",
+  "\"escapes \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\uD83D\\uDE00\"",
+  "\"caf\xc3\xa9 \xe2\x82\xac\"",
+  "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\" w1\"},\"finish_reason\":null}],\"usage\":null}",
+  "[[[[[[[[[[]]]]]]]]]]",
+};
+
+static const char * const invalid[] = {
+  "", " ", "{", "}", "[", "[1,]", "[,1]", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{a:1}",
+  "{'a':1}", "['a']", "[1 2]", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul", "True",
+  "\"unterminated", "\"bad escape \\x\"", "\"short \\u12\"", "\"tab\tinside\"",
+  "\"bad utf8 \xc3\x28\"", "[1] [2]", "{} x", "/* c */ {}", "{} // c", "NaN", "Infinity",
+  "{\"choices\":[{\"delta\":{",
+};
+
+static void
+test_validate (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    {
+      g_autofree char *shown = g_strescape (valid[i], NULL);
+      g_test_message ("valid: %s", shown);
+      g_assert_true (sy_json_validate (valid[i], strlen (valid[i])));
+      /* json-glib agrees with every valid case. */
+      g_autoptr(JsonNode) node = sy_json_parse (valid[i], strlen (valid[i]), NULL);
+      g_assert_nonnull (node);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autofree char *shown = g_strescape (invalid[i], NULL);
+      g_test_message ("invalid: %s", shown);
+      g_assert_false (sy_json_validate (invalid[i], strlen (invalid[i])));
+    }
+  /* An embedded NUL ends nothing: the length given is what is checked. */
+  g_assert_false (sy_json_validate ("{}\0{}", 5));
+  g_assert_true (sy_json_validate ("{} junk", 2));
+}
+
+static void
+test_depth (void)
+{
+  GString *deep = g_string_new (NULL);
+
+  for (guint i = 0; i < SY_JSON_MAX_DEPTH; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < SY_JSON_MAX_DEPTH; i++)
+    g_string_append_c (deep, ']');
+  g_assert_true (sy_json_validate (deep->str, deep->len));
+  g_assert_true (sy_json_depth_ok (deep->str, deep->len, SY_JSON_MAX_DEPTH));
+
+  g_string_prepend_c (deep, '[');
+  g_string_append_c (deep, ']');
+  g_assert_false (sy_json_validate (deep->str, deep->len));
+  g_assert_false (sy_json_depth_ok (deep->str, deep->len, SY_JSON_MAX_DEPTH));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = sy_json_parse (deep->str, deep->len, &error);
+    g_assert_null (node);
+    g_assert_nonnull (strstr (error->message, "deeper than 512"));
+  }
+
+  /* Brackets inside strings do not count; comments and single quotes, which
+   * json-glib would read, are refused before it sees them. */
+  g_assert_true (sy_json_depth_ok ("[\"[[[[\"]", 8, 1));
+  g_assert_false (sy_json_depth_ok ("['\"', [[]], '\"']", 17, 512));
+  g_assert_false (sy_json_depth_ok ("[/*\"*/ 1]", 9, 512));
+  g_string_free (deep, TRUE);
+}
+
+static void
+test_mentions (void)
+{
+  g_assert_false (sy_json_mentions ("{\"usage\":null,\"x\":1}", "usage"));
+  g_assert_false (sy_json_mentions ("{\"usage\" : null}", "usage"));
+  g_assert_true (sy_json_mentions ("{\"usage\":{\"prompt_tokens\":1}}", "usage"));
+  g_assert_true (sy_json_mentions ("{\"usage\": {}}", "usage"));
+  g_assert_true (sy_json_mentions ("{\"a\":null,\"error\":{\"message\":\"x\"}}", "error"));
+  g_assert_false (sy_json_mentions ("{\"delta\":{\"content\":\"an error\"}}", "error"));
+  g_assert_false (sy_json_mentions ("{\"usage\"}", "usage"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/json/validate", test_validate);
+  g_test_add_func ("/json/depth", test_depth);
+  g_test_add_func ("/json/mentions", test_mentions);
+  return g_test_run ();
+}
