@@ -162,6 +162,26 @@ sy_test_proc_stop (SyTestProc *proc)
   g_subprocess_send_signal (proc->process, SIGTERM);
   g_subprocess_wait (proc->process, NULL, &error);
   g_assert_no_error (error);
+
+  /* A serve that did not exit cleanly (a sanitizer report, a crash) shows the
+   * end of its log before the assertion fails. */
+  if (g_subprocess_get_if_signaled (proc->process))
+    g_test_message ("child died of signal %d", g_subprocess_get_term_sig (proc->process));
+  if ((!g_subprocess_get_if_exited (proc->process) || g_subprocess_get_exit_status (proc->process) != 0) &&
+      proc->log_path != NULL)
+    {
+      g_autofree char *log = NULL;
+      gsize length = 0;
+
+      if (g_file_get_contents (proc->log_path, &log, &length, NULL))
+        {
+          g_auto(GStrv) lines = g_strsplit (length > 8000 ? log + length - 8000 : log, "\n", -1);
+
+          for (guint i = 0; lines[i] != NULL; i++)
+            g_test_message ("serve: %s", lines[i]);
+        }
+    }
+
   g_assert_true (g_subprocess_get_if_exited (proc->process));
   g_assert_cmpint (g_subprocess_get_exit_status (proc->process), ==, 0);
 }

@@ -161,28 +161,6 @@ assert_files_clean (SyTestProc *proc)
   assert_file_clean (proc->log_path);
 }
 
-/* SIGTERM and a clean exit, showing serve's stderr (sanitizer reports) if not clean. */
-static void
-stop_serve (SyTestProc *proc)
-{
-  g_subprocess_send_signal (proc->process, SIGTERM);
-  g_subprocess_wait (proc->process, NULL, NULL);
-  if (!g_subprocess_get_if_exited (proc->process) || g_subprocess_get_exit_status (proc->process) != 0)
-    {
-      g_autofree char *log = NULL;
-      gsize length = 0;
-
-      if (proc->log_path != NULL && g_file_get_contents (proc->log_path, &log, &length, NULL))
-        {
-          g_auto(GStrv) lines = g_strsplit (length > 8000 ? log + length - 8000 : log, "\n", -1);
-
-          for (guint i = 0; lines[i] != NULL; i++)
-            g_test_message ("serve: %s", lines[i]);
-        }
-    }
-  sy_test_proc_stop (proc);
-}
-
 /* ------------------------------------------------------------------ tests */
 
 static void
@@ -209,7 +187,7 @@ test_keyring_wins_over_env (void)
   g_assert_cmpuint (response->status, ==, 200);
   assert_mock_saw_key (canary);
 
-  stop_serve (other);
+  sy_test_proc_stop (other);
   assert_files_clean (other);
   sy_test_proc_free (other);
 }
@@ -328,7 +306,7 @@ test_key_env (void)
   assert_mock_saw_key (env_key);
   g_assert_null (strstr (response->body, env_key));
 
-  stop_serve (other);
+  sy_test_proc_stop (other);
   {
     g_autofree char *log = NULL;
     gsize length = 0;
@@ -346,7 +324,7 @@ test_nothing_at_rest (void)
 {
   g_autoptr(GPtrArray) rows = NULL;
 
-  stop_serve (serve);
+  sy_test_proc_stop (serve);
   serve_stopped = TRUE;
   rows = sy_test_history (serve->db_path);
   g_test_message ("%u history rows", rows->len);
@@ -392,7 +370,7 @@ main (int    argc,
   status = g_test_run ();
 
   if (!serve_stopped)
-    stop_serve (serve);
+    sy_test_proc_stop (serve);
   sy_test_proc_free (serve);
   sy_test_proc_stop (mock);
   sy_test_proc_free (mock);

@@ -132,30 +132,6 @@ server_answers (guint port)
   return response->status == 200;
 }
 
-/* SIGTERM and a clean exit, showing serve's stderr (sanitizer reports) if not clean. */
-static void
-stop_serve (SyTestProc *proc)
-{
-  g_subprocess_send_signal (proc->process, SIGTERM);
-  g_subprocess_wait (proc->process, NULL, NULL);
-  if (g_subprocess_get_if_signaled (proc->process))
-    g_test_message ("serve died of signal %d", g_subprocess_get_term_sig (proc->process));
-  if (!g_subprocess_get_if_exited (proc->process) || g_subprocess_get_exit_status (proc->process) != 0)
-    {
-      g_autofree char *log = NULL;
-      gsize length = 0;
-
-      if (proc->log_path != NULL && g_file_get_contents (proc->log_path, &log, &length, NULL))
-        {
-          g_auto(GStrv) lines = g_strsplit (length > 8000 ? log + length - 8000 : log, "\n", -1);
-
-          for (guint i = 0; lines[i] != NULL; i++)
-            g_test_message ("serve: %s", lines[i]);
-        }
-    }
-  sy_test_proc_stop (proc);
-}
-
 /* ------------------------------------------------------------------ Host */
 
 static void
@@ -547,7 +523,7 @@ test_nesting_disguised (void)
       if (status == 400)
         {
           g_assert_true (server_answers (own->port));
-          stop_serve (own);
+          sy_test_proc_stop (own);
         }
       else
         sy_test_proc_kill (own);
@@ -764,7 +740,7 @@ test_body_not_buffered (void)
       g_assert_cmpuint (after - before, <, 96 * MIB);
 #endif
       g_free (result.raw);
-      stop_serve (own);
+      sy_test_proc_stop (own);
       sy_test_proc_free (own);
     }
 }
@@ -1035,7 +1011,7 @@ main (int    argc,
   g_test_set_nonfatal_assertions ();
   status = g_test_run ();
 
-  stop_serve (serve);
+  sy_test_proc_stop (serve);
   sy_test_proc_free (serve);
   sy_test_proc_stop (mock);
   sy_test_proc_free (mock);
