@@ -546,6 +546,46 @@ test_redirect_not_followed (void)
   sy_test_proc_free (serve);
 }
 
+typedef struct {
+  guint           port;
+  SyTestResponse *response;
+} InFlight;
+
+static gpointer
+request_in_thread (gpointer data)
+{
+  InFlight *flight = data;
+  g_autofree char *body = chat_body ("openai/gpt-4.1-mini", FALSE);
+
+  flight->response = sy_test_chat (flight->port, TOKEN, body);
+  return NULL;
+}
+
+static void
+test_stop_with_request_in_flight (void)
+{
+  SyTestProc *serve = start_serve (NULL);
+  InFlight flight = { serve->port, NULL };
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  SyHistoryRecord *row;
+
+  /* SIGTERM while upstream is silent: the client is told, history says so, and
+   * serve still exits cleanly. */
+  sy_test_mock_faults (mock, "[{\"kind\":\"stall\",\"ms\":20000}]");
+  thread = g_thread_new ("client", request_in_thread, &flight);
+  g_usleep (400 * 1000);
+  row = only_row (serve, &rows);
+  g_thread_join (g_steal_pointer (&thread));
+
+  g_assert_nonnull (flight.response);
+  g_assert_cmpuint (flight.response->status, ==, 503);
+  g_assert_nonnull (strstr (sy_test_json_string (flight.response->json, "error.message"), "shutting down"));
+  g_assert_cmpint (row->status, ==, 503);
+  sy_test_response_free (flight.response);
+  sy_test_proc_free (serve);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -571,6 +611,7 @@ main (int   argc,
   g_test_add_func ("/faults/long-retry-after-falls-back", test_long_retry_after_falls_back);
   g_test_add_func ("/faults/fallback-inside-a-stream-read", test_fallback_inside_a_stream_read);
   g_test_add_func ("/faults/redirect-not-followed", test_redirect_not_followed);
+  g_test_add_func ("/faults/stop-with-request-in-flight", test_stop_with_request_in_flight);
 
   ret = g_test_run ();
 

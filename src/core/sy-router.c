@@ -32,7 +32,6 @@ struct _SyRouter
 
   /* state */
   GHashTable   *exchanges;   /* SyExchange* set, in flight */
-  guint64       next_id;
 };
 
 G_DEFINE_FINAL_TYPE (SyRouter, sy_router, G_TYPE_OBJECT)
@@ -81,7 +80,7 @@ struct _SyExchange
   gint64                started_at_us;
   gint64                t0;
 
-  /* plan progress */
+  /* timers */
   double                connect_s;
   double                first_byte_s;
   double                idle_s;
@@ -105,7 +104,6 @@ struct _SyExchange
   gboolean              content_sent;
   gboolean              saw_done;
   gboolean              saw_eof;
-  gboolean              client_gone;
   gboolean              finished;
   gboolean              have_usage;
   SyUsage               usage;
@@ -127,6 +125,7 @@ static void exchange_attempt_failed (SyExchange *ex, guint status, const char *t
 static void exchange_read_more (SyExchange *ex);
 static void skip_candidate (SyExchange *ex, guint status, const char *type, const char *message);
 static gboolean timer_cb (gpointer data);
+static void exchange_abort (SyExchange *ex, guint status, const char *reason);
 static gboolean keepalive_cb (gpointer data);
 
 void
@@ -322,7 +321,7 @@ sy_router_cancel_all (SyRouter *self)
   while (g_hash_table_iter_next (&iter, &ex, NULL))
     g_ptr_array_add (list, sy_exchange_ref (ex));
   for (guint i = 0; i < list->len; i++)
-    sy_exchange_client_gone (g_ptr_array_index (list, i));
+    exchange_abort (g_ptr_array_index (list, i), 503, _("Switchyard stopped"));
 }
 
 /* -------------------------------------------------------------- helpers */
@@ -780,16 +779,24 @@ sy_exchange_start (SyExchange *ex)
   exchange_next_attempt (ex);
 }
 
+/* Ends an exchange from outside: upstream is cancelled, history says why. */
+static void
+exchange_abort (SyExchange *ex,
+                guint       status,
+                const char *reason)
+{
+  if (ex->finished)
+    return;
+  log_attempt (ex, status, reason);
+  exchange_finish (ex, status, reason);
+}
+
 void
 sy_exchange_client_gone (SyExchange *ex)
 {
   g_return_if_fail (ex != NULL);
 
-  if (ex->finished)
-    return;
-  ex->client_gone = TRUE;
-  log_attempt (ex, 499, "client disconnected");
-  exchange_finish (ex, 499, _("The client disconnected"));
+  exchange_abort (ex, 499, _("The client disconnected"));
 }
 
 /* Both timers are lazy: activity only records a time, and a timer that fires

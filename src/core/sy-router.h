@@ -43,7 +43,8 @@ GPtrArray  *sy_router_plan     (SyRouter    *self,
                                 char       **profile_out,
                                 GError     **error);
 
-/* Cancels every exchange in flight (server shutdown); each is recorded. */
+/* Cancels every exchange in flight (server shutdown); each is recorded with
+ * status 503. */
 void        sy_router_cancel_all (SyRouter *self);
 
 typedef struct _SyExchange SyExchange;

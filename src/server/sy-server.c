@@ -355,8 +355,12 @@ router_thread (gpointer data)
   g_main_loop_run (self->loop);
 
 out:
-  soup_server_disconnect (self->soup_server);
+  /* Requests in flight are answered (503) and recorded, and their answers written,
+   * before the connections close. */
   sy_router_cancel_all (self->router);
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  soup_server_disconnect (self->soup_server);
   g_clear_object (&self->router);
   /* Let cancelled operations deliver their callbacks before the context goes. */
   while (g_main_context_iteration (self->context, FALSE))
