@@ -788,6 +788,9 @@ exchange_abort (SyExchange *ex,
   if (ex->finished)
     return;
   log_attempt (ex, status, reason);
+  /* A stream under way ends with an error event, unless nobody is there to read it. */
+  if (ex->headers_sent && status != 499)
+    ex->sink->stream_error (ex, status, "api_error", reason, ex->sink_data);
   exchange_finish (ex, status, reason);
 }
 
