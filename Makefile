@@ -13,8 +13,11 @@ BUILD_DIR := _build
 CHECK_DIR := _build-check
 BENCH_DIR := _build-bench
 
+# ca-certificates: glib-networking verifies the providers' TLS certificates against
+# the system store, which a minimal install does not have.
 BUILD_DEPS := meson ninja-build pkg-config gcc libglib2.0-dev libglib2.0-bin \
-              libsoup-3.0-dev libjson-glib-dev libsecret-1-dev libsqlite3-dev gettext
+              libsoup-3.0-dev libjson-glib-dev libsecret-1-dev libsqlite3-dev gettext \
+              glib-networking ca-certificates
 # dbus-run-session is in dbus-daemon on bookworm; ca-certificates is only a
 # Recommends of nodejs/npm but `npm ci` needs it to reach the registry.
 # node and npm are checked by command, not package (see deps-check below).
