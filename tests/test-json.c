@@ -6,6 +6,7 @@ static const char * const valid[] = {
   "{}", "[]", "0", "-0", "1.5e10", "-12.5E-3", "true", "false", "null", "\"\"",
   " { \"a\" : [ 1 , 2 , { \"b\" : null } ] } \n",
   "\"escapes \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\uD83D\\uDE00\"",
+  "\"nul \\u0000 inside\"",
   "\"caf\xc3\xa9 \xe2\x82\xac\"",
   "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\" w1\"},\"finish_reason\":null}],\"usage\":null}",
   "[[[[[[[[[[]]]]]]]]]]",
@@ -17,6 +18,7 @@ static const char * const invalid[] = {
   "\"unterminated", "\"bad escape \\x\"", "\"short \\u12\"", "\"tab\tinside\"",
   "\"bad utf8 \xc3\x28\"", "[1] [2]", "{} x", "/* c */ {}", "{} // c", "NaN", "Infinity",
   "{\"choices\":[{\"delta\":{",
+  "\"lone low \\uDE00\"", "\"lone high \\uD83D x\"", "\"high then high \\uD83D\\uD83D\"",
 };
 
 static void
@@ -85,6 +87,60 @@ test_mentions (void)
   g_assert_false (sy_json_mentions ("{\"usage\"}", "usage"));
 }
 
+/* Whatever the validator accepts, json-glib parses: mutations of valid chunks,
+ * from a fixed seed so a failure can be replayed. */
+static void
+test_validate_agrees_with_json_glib (void)
+{
+  static const char alphabet[] = "{}[]\":,\\ -.0123456789eEtrufalsn\t\nu\x80\xc3\xa9";
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261127);
+  guint accepted = 0;
+
+  for (guint round = 0; round < 100000; round++)
+    {
+      const char *seed = valid[g_rand_int_range (rand, 0, G_N_ELEMENTS (valid))];
+      g_autoptr(GString) text = g_string_new (seed);
+      guint edits = g_rand_int_range (rand, 1, 4);
+
+      for (guint e = 0; e < edits; e++)
+        {
+          gsize at = text->len > 0 ? (gsize) g_rand_int_range (rand, 0, (gint32) text->len) : 0;
+          char c = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+
+          switch (g_rand_int_range (rand, 0, 3))
+            {
+            case 0:
+              g_string_insert_c (text, (gssize) at, c);
+              break;
+            case 1:
+              if (text->len > 0)
+                g_string_erase (text, (gssize) at, 1);
+              break;
+            default:
+              if (text->len > 0)
+                text->str[at] = c;
+              break;
+            }
+        }
+
+      if (sy_json_validate (text->str, text->len))
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(JsonNode) node = sy_json_parse (text->str, text->len, &error);
+
+          if (node == NULL)
+            {
+              g_autofree char *shown = g_strescape (text->str, NULL);
+              g_test_message ("accepted but json-glib refuses: %s (%s)", shown, error->message);
+            }
+          g_assert_nonnull (node);
+          accepted++;
+        }
+    }
+  /* The mutations are not all fatal: the property was exercised. */
+  g_assert_cmpuint (accepted, >, 5000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -93,5 +149,6 @@ main (int   argc,
   g_test_add_func ("/json/validate", test_validate);
   g_test_add_func ("/json/depth", test_depth);
   g_test_add_func ("/json/mentions", test_mentions);
+  g_test_add_func ("/json/validate-agrees-with-json-glib", test_validate_agrees_with_json_glib);
   return g_test_run ();
 }

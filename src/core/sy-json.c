@@ -127,6 +127,21 @@ number (Validator *v)
   return TRUE;
 }
 
+/* The value of four hex digits at v->p (consumed), or -1. */
+static int
+hex4 (Validator *v)
+{
+  int value = 0;
+
+  for (guint i = 0; i < 4; i++, v->p++)
+    {
+      if (v->p >= v->end || !g_ascii_isxdigit (*v->p))
+        return -1;
+      value = value * 16 + g_ascii_xdigit_value (*v->p);
+    }
+  return value;
+}
+
 static gboolean
 string (Validator *v)
 {
@@ -146,9 +161,22 @@ string (Validator *v)
       c = (guchar) *v->p++;
       if (c == 'u')
         {
-          for (guint i = 0; i < 4; i++, v->p++)
-            if (v->p >= v->end || !g_ascii_isxdigit (*v->p))
-              return FALSE;
+          int unit = hex4 (v);
+
+          /* Surrogates come in pairs, as json-glib (and UTF-8) require. */
+          if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
+            return FALSE;
+          if (unit >= 0xD800 && unit <= 0xDBFF)
+            {
+              int low;
+
+              if (v->end - v->p < 2 || v->p[0] != '\\' || v->p[1] != 'u')
+                return FALSE;
+              v->p += 2;
+              low = hex4 (v);
+              if (low < 0xDC00 || low > 0xDFFF)
+                return FALSE;
+            }
         }
       else if (strchr ("\"\\/bfnrt", c) == NULL || c == '\0')
         return FALSE;
