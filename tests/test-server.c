@@ -218,6 +218,23 @@ test_models_and_health (void)
   g_assert_cmpuint (health->status, ==, 200);
   g_assert_cmpstr (sy_test_json_string (health->json, "status"), ==, "ok");
 
+  /* One model, by its id, slashes plain or escaped as SDKs send them. */
+  {
+    static const char * const paths[] = { "/v1/models/openai/gpt-4.1-mini", "/v1/models/openai%2Fgpt-4.1-mini" };
+    g_autoptr(SyTestResponse) missing = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+      {
+        g_autoptr(SyTestResponse) one = sy_test_http (serve->port, "GET", paths[i], TOKEN, NULL, NULL, NULL);
+        g_assert_cmpuint (one->status, ==, 200);
+        g_assert_cmpstr (sy_test_json_string (one->json, "id"), ==, "openai/gpt-4.1-mini");
+        g_assert_cmpstr (sy_test_json_string (one->json, "owned_by"), ==, "openai");
+      }
+    missing = sy_test_http (serve->port, "GET", "/v1/models/nope/none", TOKEN, NULL, NULL, NULL);
+    g_assert_cmpuint (missing->status, ==, 404);
+    g_assert_nonnull (sy_test_json_string (missing->json, "error.message"));
+  }
+
   sy_test_proc_stop (serve);
   sy_test_proc_free (serve);
 }
@@ -247,6 +264,28 @@ test_routing (void)
   g_assert_cmpstr (soup_message_headers_get_one (profile->headers, "x-switchyard-provider"), ==, "openai");
   g_assert_cmpstr (soup_message_headers_get_one (profile->headers, "x-switchyard-attempts"), ==, "4");
 
+  /* OpenRouter's `models` list: the fallbacks of this one request. */
+  {
+    g_autoptr(SyTestResponse) listed = sy_test_chat (serve->port, TOKEN,
+      "{\"model\":\"down/some-model\",\"models\":[\"down/some-model\",\"openai/gpt-4.1-mini\"],"
+      "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    g_autoptr(SyTestResponse) bad_list = sy_test_chat (serve->port, TOKEN,
+      "{\"model\":\"openai/gpt-4.1-mini\",\"models\":[\"nope/x\"],"
+      "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    g_autoptr(JsonNode) upstream = sy_test_mock_requests (mock);
+    guint count = (guint) sy_test_json_double (upstream, "count");
+    g_autofree char *last = g_strdup_printf ("requests.%u.body.models", count - 1);
+
+    g_assert_cmpuint (listed->status, ==, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (listed->headers, "x-switchyard-provider"), ==, "openai");
+    /* down (connection refused) tried 3 times, then openai; down listed twice
+     * is tried once. */
+    g_assert_cmpstr (soup_message_headers_get_one (listed->headers, "x-switchyard-attempts"), ==, "4");
+    /* The list is the router's, not the provider's. */
+    g_assert_null (sy_test_json_path (upstream, last));
+    g_assert_cmpuint (bad_list->status, ==, 404);
+  }
+
   unknown = sy_test_chat (serve->port, TOKEN,
                           "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
   g_assert_cmpuint (unknown->status, ==, 404);
@@ -271,7 +310,7 @@ test_routing (void)
 
   sy_test_proc_stop (serve);
   rows = sy_test_history (serve->db_path);
-  g_assert_cmpuint (rows->len, ==, 6);
+  g_assert_cmpuint (rows->len, ==, 8);
   {
     SyHistoryRecord *row = find_row (rows, soup_message_headers_get_one (profile->headers, "x-switchyard-request-id"));
     g_assert_cmpstr (row->profile, ==, "auto");

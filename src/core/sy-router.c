@@ -752,6 +752,42 @@ exchange_fail_client (SyExchange *ex,
   exchange_finish (ex, status, message);
 }
 
+/* OpenRouter's `models`: more models to fall back on, in order, after `model`'s own
+ * plan. Candidates already planned are not tried twice. */
+static gboolean
+add_requested_fallbacks (SyExchange  *ex,
+                         GError     **error)
+{
+  JsonArray *models = sy_json_get_array (json_node_get_object (ex->request), "models");
+
+  for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
+    {
+      JsonNode *entry = json_array_get_element (models, i);
+      g_autoptr(GPtrArray) more = NULL;
+
+      if (!JSON_NODE_HOLDS_VALUE (entry) || json_node_get_value_type (entry) != G_TYPE_STRING)
+        continue;
+      more = sy_router_plan (ex->router, json_node_get_string (entry), NULL, error);
+      if (more == NULL)
+        return FALSE;
+      for (guint j = 0; j < more->len; j++)
+        {
+          SyCandidate *candidate = g_ptr_array_index (more, j);
+          gboolean planned = FALSE;
+
+          for (guint k = 0; k < ex->plan->len && !planned; k++)
+            {
+              SyCandidate *other = g_ptr_array_index (ex->plan, k);
+              planned = g_str_equal (other->provider_id, candidate->provider_id) &&
+                        g_str_equal (other->model, candidate->model);
+            }
+          if (!planned)
+            g_ptr_array_add (ex->plan, candidate_new (candidate->provider_id, candidate->model));
+        }
+    }
+  return TRUE;
+}
+
 void
 sy_exchange_start (SyExchange *ex)
 {
@@ -771,6 +807,11 @@ sy_exchange_start (SyExchange *ex)
 
   ex->plan = sy_router_plan (ex->router, ex->requested_model, &ex->profile, &error);
   if (ex->plan == NULL)
+    {
+      exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
+      return;
+    }
+  if (!add_requested_fallbacks (ex, &error))
     {
       exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
       return;

@@ -341,6 +341,46 @@ chat_handler (SoupServer        *soup_server,
   sy_exchange_start (client->exchange);
 }
 
+static JsonObject *
+model_entry (const char *id,
+             const char *owned_by,
+             gint64      context_length)
+{
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_string_member (entry, "id", id);
+  json_object_set_string_member (entry, "object", "model");
+  json_object_set_int_member (entry, "created", 0);
+  json_object_set_string_member (entry, "owned_by", owned_by);
+  if (context_length > 0)
+    json_object_set_int_member (entry, "context_length", context_length);
+  return entry;
+}
+
+/* Profiles first, then every catalog model as provider/model. */
+static JsonArray *
+list_models (SyConfig *config)
+{
+  GPtrArray *models = sy_catalog_get_models (sy_config_get_catalog (config));
+  JsonArray *profiles = sy_json_get_array (sy_config_get_root (config), "profiles");
+  JsonArray *list = json_array_new ();
+
+  for (guint i = 0; profiles != NULL && i < json_array_get_length (profiles); i++)
+    {
+      JsonObject *profile = json_array_get_object_element (profiles, i);
+      json_array_add_object_element (list, model_entry (sy_json_get_string (profile, "name"),
+                                                        "switchyard", 0));
+    }
+  for (guint i = 0; i < models->len; i++)
+    {
+      const SyModelInfo *info = g_ptr_array_index (models, i);
+      json_array_add_object_element (list, model_entry (info->id, info->provider,
+                                                        info->context_window));
+    }
+  return list;
+}
+
+/* GET /v1/models, and GET /v1/models/ID for one of them (IDs may hold slashes). */
 static void
 models_handler (SoupServer        *soup_server,
                 SoupServerMessage *msg,
@@ -350,39 +390,39 @@ models_handler (SoupServer        *soup_server,
 {
   SyServer *server = data;
   SyConfig *config = sy_router_get_config (sy_server_get_router (server));
-  GPtrArray *models = sy_catalog_get_models (sy_config_get_catalog (config));
-  JsonArray *profiles = sy_json_get_array (sy_config_get_root (config), "profiles");
-  g_autoptr(JsonObject) root = json_object_new ();
-  JsonArray *list = json_array_new ();
+  g_autoptr(JsonArray) list = list_models (config);
+  g_autofree char *id = g_str_has_prefix (path, "/v1/models/")
+                        ? g_uri_unescape_string (path + strlen ("/v1/models/"), NULL) : NULL;
+  g_autoptr(JsonObject) root = NULL;
 
-  for (guint i = 0; profiles != NULL && i < json_array_get_length (profiles); i++)
+  if (!g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_GET))
     {
-      JsonObject *profile = json_array_get_object_element (profiles, i);
-      JsonObject *entry = json_object_new ();
-
-      json_object_set_string_member (entry, "id", sy_json_get_string (profile, "name"));
-      json_object_set_string_member (entry, "object", "model");
-      json_object_set_int_member (entry, "created", 0);
-      json_object_set_string_member (entry, "owned_by", "switchyard");
-      json_array_add_object_element (list, entry);
+      sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 405, "invalid_request_error",
+                          _("Use GET for /v1/models"));
+      return;
     }
 
-  for (guint i = 0; i < models->len; i++)
+  if (id != NULL)
     {
-      const SyModelInfo *info = g_ptr_array_index (models, i);
-      JsonObject *entry = json_object_new ();
-
-      json_object_set_string_member (entry, "id", info->id);
-      json_object_set_string_member (entry, "object", "model");
-      json_object_set_int_member (entry, "created", 0);
-      json_object_set_string_member (entry, "owned_by", info->provider);
-      if (info->context_window > 0)
-        json_object_set_int_member (entry, "context_length", info->context_window);
-      json_array_add_object_element (list, entry);
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonObject *entry = json_array_get_object_element (list, i);
+          if (g_strcmp0 (sy_json_get_string (entry, "id"), id) == 0)
+            {
+              sy_http_send_json (msg, 200, sy_json_object_to_string (entry));
+              return;
+            }
+        }
+      {
+        g_autofree char *message = g_strdup_printf (_("No model '%s': GET /v1/models lists them"), id);
+        sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 404, "not_found_error", message);
+      }
+      return;
     }
 
+  root = json_object_new ();
   json_object_set_string_member (root, "object", "list");
-  json_object_set_array_member (root, "data", list);
+  json_object_set_array_member (root, "data", json_array_ref (list));
   sy_http_send_json (msg, 200, sy_json_object_to_string (root));
 }
 

@@ -298,3 +298,14 @@ test('history: one row per request with tokens, cost and timings', async () => {
   }
   assert.deepEqual(rows.map((r) => r.stream).sort(), [0, 1]);
 });
+
+test('models: list and retrieve, ids with a slash included', async () => {
+  const ids = [];
+  for await (const model of client.models.list()) ids.push(model.id);
+  assert.ok(ids.includes('openai/gpt-4.1-mini'));
+  assert.ok(ids.length >= 40);
+  const one = await client.models.retrieve('openai/gpt-4.1-mini');
+  assert.equal(one.id, 'openai/gpt-4.1-mini');
+  assert.equal(one.owned_by, 'openai');
+  await assert.rejects(client.models.retrieve('nope/none'), (e) => e.status === 404);
+});

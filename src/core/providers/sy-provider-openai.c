@@ -6,9 +6,10 @@
 #include "sy-json.h"
 
 /* Request members that name an upstream or a credential: the upstream comes only
- * from config (design.md, Security), so these never travel. */
+ * from config (design.md, Security), so these never travel. `models` is the
+ * router's own fallback list (OpenRouter's convention), not the provider's. */
 static const char * const dropped_members[] = {
-  "base_url", "api_base", "api_key", "apiKey", "baseURL", "endpoint",
+  "base_url", "api_base", "api_key", "apiKey", "baseURL", "endpoint", "models",
 };
 
 SoupMessage *
