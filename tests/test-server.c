@@ -286,6 +286,25 @@ test_routing (void)
     g_assert_cmpuint (bad_list->status, ==, 404);
   }
 
+  /* OpenRouter's request extensions reach only OpenRouter, or OpenAI would 400. */
+  {
+    g_autoptr(SyTestResponse) extended = sy_test_chat (serve->port, TOKEN,
+      "{\"model\":\"openai/gpt-4.1-mini\",\"transforms\":[\"middle-out\"],\"route\":\"fallback\","
+      "\"provider\":{\"order\":[\"OpenAI\"]},\"usage\":{\"include\":true},\"temperature\":0.5,"
+      "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    g_autoptr(JsonNode) upstream = sy_test_mock_requests (mock);
+    guint count = (guint) sy_test_json_double (upstream, "count");
+    g_autofree char *body = g_strdup_printf ("requests.%u.body", count - 1);
+    JsonNode *sent = sy_test_json_path (upstream, body);
+
+    g_assert_cmpuint (extended->status, ==, 200);
+    g_assert_null (sy_test_json_path (sent, "transforms"));
+    g_assert_null (sy_test_json_path (sent, "route"));
+    g_assert_null (sy_test_json_path (sent, "provider"));
+    g_assert_null (sy_test_json_path (sent, "usage"));
+    g_assert_cmpfloat (sy_test_json_double (sent, "temperature"), ==, 0.5);
+  }
+
   unknown = sy_test_chat (serve->port, TOKEN,
                           "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
   g_assert_cmpuint (unknown->status, ==, 404);
@@ -310,7 +329,7 @@ test_routing (void)
 
   sy_test_proc_stop (serve);
   rows = sy_test_history (serve->db_path);
-  g_assert_cmpuint (rows->len, ==, 8);
+  g_assert_cmpuint (rows->len, ==, 9);
   {
     SyHistoryRecord *row = find_row (rows, soup_message_headers_get_one (profile->headers, "x-switchyard-request-id"));
     g_assert_cmpstr (row->profile, ==, "auto");

@@ -12,6 +12,10 @@ static const char * const dropped_members[] = {
   "base_url", "api_base", "api_key", "apiKey", "baseURL", "endpoint", "models",
 };
 
+static const char * const openrouter_members[] = {
+  "transforms", "route", "provider", "usage", "plugins",
+};
+
 SoupMessage *
 sy_provider_openai_build (const SyProvider *provider,
                           const char       *model,
@@ -38,6 +42,11 @@ sy_provider_openai_build (const SyProvider *provider,
   json_object_set_string_member (object, "model", model);
   for (guint i = 0; i < G_N_ELEMENTS (dropped_members); i++)
     json_object_remove_member (object, dropped_members[i]);
+  /* Tools set up for OpenRouter send its extensions; OpenAI and most others answer
+   * 400 to members they do not know. Only OpenRouter itself gets them. */
+  if (strstr (provider->base_url, "openrouter.ai") == NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (openrouter_members); i++)
+      json_object_remove_member (object, openrouter_members[i]);
 
   if (stream)
     {
