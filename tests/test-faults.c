@@ -217,6 +217,28 @@ test_stall_before_first_byte (void)
 }
 
 static void
+test_not_json_answer (void)
+{
+  SyTestProc *serve = start_serve (NULL);
+  g_autofree char *body = chat_body ("openai/gpt-4.1-mini", FALSE);
+  g_autoptr(SyTestResponse) response = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  SyHistoryRecord *row;
+
+  /* A 200 whose body is not JSON (a captive portal, a proxy's page) is a failed
+   * attempt like a 502: retried, and the client gets a real answer. */
+  sy_test_mock_faults (mock, "[{\"kind\":\"status\",\"status\":200,\"body\":\"<html>sign in</html>\"}]");
+  response = sy_test_chat (serve->port, TOKEN, body);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (header (response, "x-switchyard-attempts"), ==, "2");
+  g_assert_cmpstr (sy_test_json_string (response->json, "object"), ==, "chat.completion");
+
+  row = only_row (serve, &rows);
+  g_assert_nonnull (strstr (row->attempts_json, "not JSON"));
+  sy_test_proc_free (serve);
+}
+
+static void
 test_connection_closed (void)
 {
   SyTestProc *serve = start_serve (NULL);
@@ -603,6 +625,7 @@ main (int   argc,
   g_test_add_func ("/faults/connection-refused", test_connection_refused);
   g_test_add_func ("/faults/stall-before-first-byte", test_stall_before_first_byte);
   g_test_add_func ("/faults/connection-closed", test_connection_closed);
+  g_test_add_func ("/faults/not-json-answer", test_not_json_answer);
   g_test_add_func ("/faults/cut-mid-stream", test_cut_mid_stream);
   g_test_add_func ("/faults/malformed-chunk", test_malformed_chunk);
   g_test_add_func ("/faults/slow-drip", test_slow_drip);
