@@ -496,6 +496,56 @@ test_crash_and_signals (void)
   sy_test_proc_free (serve);
 }
 
+typedef struct {
+  guint      port;
+  GPtrArray *events;
+} Parallel;
+
+static gpointer
+stream_in_thread (gpointer data)
+{
+  Parallel *job = data;
+
+  job->events = sy_test_stream (job->port, TOKEN, STREAMED, NULL, NULL, NULL);
+  return NULL;
+}
+
+static void
+test_parallel_streams (void)
+{
+  SyTestProc *serve = sy_test_serve_start (config_json, slow_mock, serve_env);
+  Parallel jobs[16];
+  GThread *threads[G_N_ELEMENTS (jobs)];
+  gint64 t0 = g_get_monotonic_time ();
+  double elapsed;
+
+  /* Each stream takes about 0.8 s upstream (8 events, 100 ms apart). Sixteen at
+   * once to the same provider must run side by side, not a few at a time as
+   * libsoup's default connection limits would have it. */
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      jobs[i].port = serve->port;
+      jobs[i].events = NULL;
+      threads[i] = g_thread_new ("stream", stream_in_thread, &jobs[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    {
+      g_autofree char *text = NULL;
+
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (jobs[i].events->len, ==, 9);
+      text = stream_text (jobs[i].events);
+      g_assert_cmpstr (text, ==, "Hello from mock. w1 w2");
+      g_ptr_array_unref (jobs[i].events);
+    }
+  elapsed = (g_get_monotonic_time () - t0) / 1e6;
+  g_test_message ("16 parallel streams: %.2f s", elapsed);
+  g_assert_cmpfloat (elapsed, <, 4.0);
+
+  sy_test_proc_stop (serve);
+  sy_test_proc_free (serve);
+}
+
 static void
 test_bodies_off (void)
 {
@@ -606,6 +656,7 @@ main (int   argc,
   g_test_add_func ("/server/crash-and-signals", test_crash_and_signals);
   g_test_add_func ("/server/newer-history", test_newer_history);
   g_test_add_func ("/server/bodies-off", test_bodies_off);
+  g_test_add_func ("/server/parallel-streams", test_parallel_streams);
 
   ret = g_test_run ();
 
