@@ -540,7 +540,8 @@ test_parallel_streams (void)
     }
   elapsed = (g_get_monotonic_time () - t0) / 1e6;
   g_test_message ("16 parallel streams: %.2f s", elapsed);
-  g_assert_cmpfloat (elapsed, <, 4.0);
+  /* queued two at a time this would take over 7 s */
+  g_assert_cmpfloat (elapsed, <, 6.0);
 
   sy_test_proc_stop (serve);
   sy_test_proc_free (serve);
