@@ -350,6 +350,7 @@ test_keepalive_then_fallback (void)
 {
   SyTestProc *serve = start_serve ("\"keepalive_interval\":0.3,\"first_byte_timeout\":1.5");
   g_autofree char *body = chat_body ("chain", TRUE);
+  g_autoptr(SoupMessageHeaders) headers = NULL;
   g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   SyHistoryRecord *row;
@@ -358,8 +359,19 @@ test_keepalive_then_fallback (void)
   /* openai stalls: keep-alive comments hold the client while the router waits,
    * then the first-byte timeout moves on (retry stalls too), then to backup. */
   sy_test_mock_faults (mock, "[{\"kind\":\"stall\",\"ms\":5000,\"count\":3}]");
-  events = sy_test_stream (serve->port, TOKEN, body, &status, NULL, NULL);
+  events = sy_test_stream (serve->port, TOKEN, body, &status, &headers, NULL);
   g_assert_cmpuint (status, ==, 200);
+  /* The headers went out with the first keep-alive, before anyone answered: they
+   * name no provider rather than the wrong one. */
+  g_assert_nonnull (soup_message_headers_get_one (headers, "x-switchyard-request-id"));
+  g_assert_null (soup_message_headers_get_one (headers, "x-switchyard-provider"));
+  /* The usage chunk says who did. */
+  {
+    const char *usage_chunk = g_ptr_array_index (events, events->len - 2);
+    g_autoptr(JsonNode) node = sy_json_parse (usage_chunk, strlen (usage_chunk), NULL);
+    g_assert_nonnull (sy_test_json_path (node, "usage.cost"));
+    g_assert_cmpstr (sy_test_json_string (node, "provider"), ==, "backup");
+  }
   g_assert_cmpuint (count_prefix (events, ": keep-alive"), >=, 3);
   g_assert_true (g_str_has_prefix (g_ptr_array_index (events, 0), ":"));
   g_assert_cmpstr (g_ptr_array_index (events, events->len - 1), ==, "[DONE]");

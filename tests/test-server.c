@@ -78,6 +78,7 @@ test_plain (void)
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_nonnull (response->json);
   g_assert_cmpstr (sy_test_json_string (response->json, "object"), ==, "chat.completion");
+  g_assert_cmpstr (sy_test_json_string (response->json, "provider"), ==, "openai");
   g_assert_cmpstr (sy_test_json_string (response->json, "choices.0.message.content"), ==,
                    "Hello from mock. w1 w2");
   g_assert_cmpstr (soup_message_headers_get_one (response->headers, "x-switchyard-provider"), ==, "openai");

@@ -584,6 +584,12 @@ sy_exchange_is_stream (SyExchange *ex)
   return ex->stream;
 }
 
+gboolean
+sy_exchange_content_sent (SyExchange *ex)
+{
+  return ex->content_sent;
+}
+
 static double
 ms_since (gint64 t)
 {
@@ -1422,6 +1428,9 @@ handle_event (SyExchange *ex,
       ex->have_usage = TRUE;
       compute_cost (ex);
       sy_provider_openai_add_cost (usage, &ex->cost);
+      /* As OpenRouter does: who answered, also for a stream whose headers went out
+       * before that was known. */
+      json_object_set_string_member (chunk, "provider", ex->provider->id);
       data = sy_json_to_string (node);
       keep_history_body (ex, data, strlen (data));
       ex->sink->stream_event (ex, data, chunk, ex->sink_data);
@@ -1459,6 +1468,7 @@ finish_body (SyExchange *ex)
   compute_cost (ex);
   if (usage != NULL)
     sy_provider_openai_add_cost (usage, &ex->cost);
+  json_object_set_string_member (body, "provider", ex->provider->id);
 
   data = sy_json_to_string (node);
   keep_history_body (ex, data, strlen (data));

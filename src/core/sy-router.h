@@ -52,7 +52,9 @@ typedef struct _SyExchange SyExchange;
 /* How an exchange talks to the client; one per API surface. Every callback runs on
  * the router thread. After done() the exchange calls nothing else. */
 typedef struct {
-  /* Stream committed: send status 200 and event-stream headers. */
+  /* Stream committed: send status 200 and event-stream headers. Called either for
+   * the first content, or earlier for the first keep-alive comment, while the
+   * provider may still change (sy_exchange_content_sent () tells which). */
   void (*stream_start) (SyExchange *exchange, gpointer user_data);
   /* One hub chunk (an OpenAI chat.completion.chunk) serialised in @data, or
    * "[DONE]". @chunk is its parsed form when the router had to parse it (usage,
@@ -94,5 +96,7 @@ const char *sy_exchange_get_provider   (SyExchange *exchange);
 const char *sy_exchange_get_model      (SyExchange *exchange);
 guint       sy_exchange_get_attempts   (SyExchange *exchange);
 gboolean    sy_exchange_is_stream      (SyExchange *exchange);
+/* TRUE once upstream content reached the client: the provider is then final. */
+gboolean    sy_exchange_content_sent   (SyExchange *exchange);
 
 G_END_DECLS

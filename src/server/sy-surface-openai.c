@@ -29,6 +29,10 @@ set_route_headers (Client *client)
   g_autofree char *attempts = g_strdup_printf ("%u", sy_exchange_get_attempts (ex));
 
   soup_message_headers_replace (headers, "x-switchyard-request-id", sy_exchange_get_request_id (ex));
+  /* Headers sent for a keep-alive, before any answer, cannot name who will answer:
+   * history records it. */
+  if (sy_exchange_is_stream (ex) && !sy_exchange_content_sent (ex))
+    return;
   soup_message_headers_replace (headers, "x-switchyard-attempts", attempts);
   if (sy_exchange_get_provider (ex) != NULL)
     soup_message_headers_replace (headers, "x-switchyard-provider", sy_exchange_get_provider (ex));
