@@ -21,7 +21,7 @@ BUILD_DEPS := meson ninja-build pkg-config gcc libglib2.0-dev libglib2.0-bin \
 # dbus-run-session is in dbus-daemon on bookworm; ca-certificates is only a
 # Recommends of nodejs/npm but `npm ci` needs it to reach the registry.
 # node and npm are checked by command, not package (see deps-check below).
-TEST_DEPS := gnome-keyring dbus dbus-daemon dbus-x11 sqlite3 xvfb xauth \
+TEST_DEPS := gnome-keyring dbus dbus-daemon dbus-x11 sqlite3 xvfb xauth openssl \
              ca-certificates python3
 BENCH_DEPS := wrk nginx-light procps
 

@@ -51,6 +51,7 @@ typedef struct {
   /* owned references */
   SoupServer *server;
   GMainLoop  *loop;
+  GTlsCertificate *tls;    /* --tls-cert/--tls-key: serve HTTPS */
   GQueue      faults;      /* Fault * */
   GQueue      requests;    /* JsonNode * */
   GHashTable *active;      /* Chat * set */
@@ -663,6 +664,15 @@ incoming_cb (GSocketService    *service,
     return TRUE;
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   g_object_set_data_full (G_OBJECT (remote), "mock-socket", g_object_ref (socket), g_object_unref);
+  if (mock->tls != NULL)
+    {
+      /* The handshake happens on the first read, inside SoupServer's own I/O. */
+      g_autoptr(GIOStream) tls = g_tls_server_connection_new (G_IO_STREAM (connection), mock->tls, NULL);
+
+      if (tls != NULL)
+        soup_server_accept_iostream (mock->server, tls, local, remote, NULL);
+      return TRUE;
+    }
   soup_server_accept_iostream (mock->server, G_IO_STREAM (connection), local, remote, NULL);
   return TRUE;
 }
@@ -1315,12 +1325,16 @@ main (int   argc,
   int port = 0;
   int chunks = 5;
   int chunk_delay_ms = 0;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
   guint sigterm_id;
   guint sigint_id;
   const GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: a free one)", "N" },
     { "chunks", 0, 0, G_OPTION_ARG_INT, &chunks, "Content chunks per streamed answer (5)", "N" },
     { "chunk-delay-ms", 0, 0, G_OPTION_ARG_INT, &chunk_delay_ms, "Delay before each streamed chunk (0)", "MS" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this PEM certificate", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The certificate's PEM private key", "FILE" },
     { NULL }
   };
 
@@ -1339,6 +1353,15 @@ main (int   argc,
 
   mock.chunks = chunks;
   mock.chunk_delay_ms = chunk_delay_ms;
+  if (tls_cert != NULL)
+    {
+      mock.tls = g_tls_certificate_new_from_files (tls_cert, tls_key, &error);
+      if (mock.tls == NULL)
+        {
+          g_printerr ("Cannot load the TLS certificate: %s\n", error->message);
+          return 2;
+        }
+    }
   mock.active = active = g_hash_table_new (NULL, NULL);
   g_queue_init (&mock.faults);
   g_queue_init (&mock.requests);
@@ -1378,7 +1401,7 @@ main (int   argc,
     }
   g_socket_service_start (service);
 
-  g_print ("listening on http://127.0.0.1:%u\n",
+  g_print ("listening on %s://127.0.0.1:%u\n", mock.tls != NULL ? "https" : "http",
            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective)));
   fflush (stdout);
 
@@ -1408,6 +1431,7 @@ main (int   argc,
   g_queue_clear_full (&mock.faults, (GDestroyNotify) fault_free);
   g_queue_clear_full (&mock.requests, (GDestroyNotify) json_node_unref);
   g_main_loop_unref (mock.loop);
+  g_clear_object (&mock.tls);
 
   return 0;
 }

@@ -38,6 +38,7 @@ sy_provider_free (SyProvider *provider)
   g_free (provider->base_url);
   g_free (provider->key_env);
   g_free (provider->default_env);
+  g_free (provider->ca_file);
   g_free (provider);
 }
 
@@ -410,6 +411,8 @@ make_provider (const SyProviderPreset *preset,
         set_str (&provider->base_url, value);
       if ((value = sy_json_get_string (overlay, "key_env")) != NULL)
         set_str (&provider->key_env, value);
+      if ((value = sy_json_get_string (overlay, "ca_file")) != NULL)
+        set_str (&provider->ca_file, value);
       provider->local = sy_json_get_bool (overlay, "local", provider->local);
     }
 

@@ -24,6 +24,7 @@ typedef struct {
   char     *base_url;
   char     *key_env;      /* configured variable, may be NULL */
   char     *default_env;  /* the provider's usual variable, may be NULL */
+  char     *ca_file;      /* PEM file of extra CAs to trust for this provider, may be NULL */
   gboolean  local;
 } SyProvider;
 

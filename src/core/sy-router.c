@@ -32,6 +32,7 @@ struct _SyRouter
 
   /* state */
   GHashTable   *exchanges;   /* SyExchange* set, in flight */
+  GHashTable   *ca_files;    /* ca_file path → GTlsDatabase, or absent when unreadable */
 };
 
 G_DEFINE_FINAL_TYPE (SyRouter, sy_router, G_TYPE_OBJECT)
@@ -170,6 +171,7 @@ sy_router_finalize (GObject *object)
   SyRouter *self = SY_ROUTER (object);
 
   g_clear_pointer (&self->exchanges, g_hash_table_unref);
+  g_clear_pointer (&self->ca_files, g_hash_table_unref);
   g_clear_object (&self->config);
   g_clear_object (&self->keys);
   g_clear_object (&self->history);
@@ -191,6 +193,33 @@ static void
 sy_router_init (SyRouter *self)
 {
   self->exchanges = g_hash_table_new (NULL, NULL);
+  self->ca_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/* Providers behind a private CA (a self-hosted server, a company proxy) name it in
+ * `ca_file`. The files are read once, here, before the router serves: not on its
+ * main loop while requests wait. */
+static void
+load_ca_files (SyRouter *self)
+{
+  g_autoptr(GPtrArray) providers = sy_config_dup_providers (self->config);
+
+  for (guint i = 0; i < providers->len; i++)
+    {
+      const SyProvider *provider = g_ptr_array_index (providers, i);
+      g_autoptr(GError) error = NULL;
+      GTlsDatabase *database;
+
+      if (provider->ca_file == NULL || g_hash_table_contains (self->ca_files, provider->ca_file))
+        continue;
+      database = g_tls_file_database_new (provider->ca_file, &error);
+      if (database == NULL)
+        {
+          g_warning ("Provider '%s': ca_file %s: %s", provider->id, provider->ca_file, error->message);
+          continue;
+        }
+      g_hash_table_insert (self->ca_files, g_strdup (provider->ca_file), database);
+    }
 }
 
 SyRouter *
@@ -219,6 +248,7 @@ sy_router_new (SyConfig  *config,
                                 "idle-timeout", 60,
                                 "user-agent", "Switchyard/" PACKAGE_VERSION,
                                 NULL);
+  load_ca_files (self);
   return self;
 }
 
@@ -1049,6 +1079,27 @@ on_sent (GObject      *source,
          GAsyncResult *result,
          gpointer      data);
 
+/* Only reached for a certificate the system does not trust: it is accepted when
+ * the provider's own ca_file vouches for it and it names the host. */
+static gboolean
+on_accept_certificate (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       SyExchange           *ex)
+{
+  GTlsDatabase *database;
+  g_autoptr(GSocketConnectable) identity = NULL;
+  GUri *uri = soup_message_get_uri (msg);
+
+  if (ex->provider->ca_file == NULL ||
+      (database = g_hash_table_lookup (ex->router->ca_files, ex->provider->ca_file)) == NULL)
+    return FALSE;
+
+  identity = g_network_address_new (g_uri_get_host (uri), (guint16) g_uri_get_port (uri));
+  return g_tls_database_verify_chain (database, certificate, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                      identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL) == 0;
+}
+
 static void
 send_attempt (SyExchange *ex)
 {
@@ -1072,6 +1123,8 @@ send_attempt (SyExchange *ex)
   ex->attempt_t0 = g_get_monotonic_time ();
   ex->cancellable = g_cancellable_new ();
   g_signal_connect (ex->msg, "wrote-headers", G_CALLBACK (on_wrote_headers), ex);
+  if (ex->provider->ca_file != NULL)
+    g_signal_connect (ex->msg, "accept-certificate", G_CALLBACK (on_accept_certificate), ex);
   set_phase (ex, PHASE_CONNECT);
   soup_session_send_async (ex->router->session, ex->msg, G_PRIORITY_DEFAULT,
                            ex->cancellable, on_sent, sy_exchange_ref (ex));
@@ -1204,6 +1257,15 @@ attempt_io_failed (SyExchange   *ex,
     {
       message = g_strdup_printf (_("%s: %s"), ex->provider->id, ex->timeout_reason);
       exchange_attempt_failed (ex, 504, "timeout_error", message, TRUE, NULL);
+      return;
+    }
+
+  if (error->domain == G_TLS_ERROR)
+    {
+      /* A certificate does not get better by asking again: on to the next candidate. */
+      message = g_strdup_printf (_("%s: TLS: %s (a provider behind a private CA needs its "
+                                   "\"ca_file\" in config)"), ex->provider->id, error->message);
+      skip_candidate (ex, 502, "upstream_error", message);
       return;
     }
 
