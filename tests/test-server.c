@@ -23,9 +23,11 @@ static const char *config_json =
   " \"unknown_field\":{\"kept\":true},"
   " \"providers\":[{\"id\":\"openai\",\"base_url\":\"@MOCK@\"},"
   "               {\"id\":\"down\",\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:9/v1\",\"key_env\":\"DOWN_KEY\"},"
-  "               {\"id\":\"groq\",\"base_url\":\"@MOCK@\"}],"
+  "               {\"id\":\"groq\",\"base_url\":\"@MOCK@\"},"
+  "               {\"id\":\"openrouter\",\"base_url\":\"@MOCK@\",\"key_env\":\"DOWN_KEY\"}],"
   " \"profiles\":[{\"name\":\"auto\",\"strategy\":\"fallback\","
-  "                \"models\":[\"down/some-model\",\"openai/gpt-4.1-mini\"]}]}";
+  "                \"models\":[\"down/some-model\",\"openai/gpt-4.1-mini\"]},"
+  "               {\"name\":\"to-openrouter\",\"models\":[\"openai/gpt-4.1-mini\",\"openrouter/openai/gpt-4.1-mini\"]}]}";
 
 static const char * const serve_env[] = { "OPENAI_API_KEY=" KEY, "DOWN_KEY=sk-down-key-0000", NULL };
 
@@ -287,6 +289,38 @@ test_routing (void)
     g_assert_cmpuint (bad_list->status, ==, 404);
   }
 
+  /* More than 8 fallbacks in one request is refused. */
+  {
+    g_autoptr(SyTestResponse) too_many = sy_test_chat (serve->port, TOKEN,
+      "{\"model\":\"openai/gpt-4.1-mini\",\"models\":[\"a/1\",\"a/2\",\"a/3\",\"a/4\",\"a/5\","
+      "\"a/6\",\"a/7\",\"a/8\",\"a/9\"],\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    g_assert_cmpuint (too_many->status, ==, 400);
+  }
+
+  /* OpenRouter's extensions survive a failed attempt elsewhere and reach it. */
+  {
+    g_autoptr(SyTestResponse) via = NULL;
+    g_autoptr(JsonNode) upstream = NULL;
+    guint count;
+    g_autofree char *last = NULL;
+    g_autofree char *before = NULL;
+
+    sy_test_mock_faults (mock, "[{\"kind\":\"status\",\"status\":503,\"count\":3}]");
+    via = sy_test_chat (serve->port, TOKEN,
+      "{\"model\":\"to-openrouter\",\"provider\":{\"data_collection\":\"deny\"},"
+      "\"usage\":{\"include\":true},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    g_assert_cmpuint (via->status, ==, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (via->headers, "x-switchyard-provider"), ==, "openrouter");
+    upstream = sy_test_mock_requests (mock);
+    count = (guint) sy_test_json_double (upstream, "count");
+    last = g_strdup_printf ("requests.%u.body", count - 1);
+    before = g_strdup_printf ("requests.%u.body", count - 2);
+    g_assert_cmpstr (sy_test_json_string (sy_test_json_path (upstream, last), "provider.data_collection"), ==, "deny");
+    g_assert_nonnull (sy_test_json_path (sy_test_json_path (upstream, last), "usage"));
+    g_assert_cmpstr (sy_test_json_string (sy_test_json_path (upstream, last), "model"), ==, "openai/gpt-4.1-mini");
+    g_assert_null (sy_test_json_path (sy_test_json_path (upstream, before), "provider"));
+  }
+
   /* OpenRouter's request extensions reach only OpenRouter, or OpenAI would 400. */
   {
     g_autoptr(SyTestResponse) extended = sy_test_chat (serve->port, TOKEN,
@@ -330,7 +364,7 @@ test_routing (void)
 
   sy_test_proc_stop (serve);
   rows = sy_test_history (serve->db_path);
-  g_assert_cmpuint (rows->len, ==, 9);
+  g_assert_cmpuint (rows->len, ==, 11);
   {
     SyHistoryRecord *row = find_row (rows, soup_message_headers_get_one (profile->headers, "x-switchyard-request-id"));
     g_assert_cmpstr (row->profile, ==, "auto");
@@ -549,6 +583,33 @@ test_parallel_streams (void)
 }
 
 static void
+test_long_profile_without_keys (void)
+{
+  g_autoptr(GString) config = g_string_new ("{\"server\":{\"port\":0,\"token\":\"" TOKEN "\"},"
+                                            "\"profiles\":[{\"name\":\"long\",\"models\":[");
+  g_autoptr(SyTestResponse) response = NULL;
+  g_autoptr(SyTestResponse) after = NULL;
+  SyTestProc *serve;
+
+  /* Candidates that cannot be tried are passed over in a loop: thousands of them
+   * cost neither the stack nor the other requests. */
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_printf (config, "%s\"groq/model-%u\"", i > 0 ? "," : "", i);
+  g_string_append (config, "]}]}");
+  serve = sy_test_serve_start (config->str, NULL, NULL);
+
+  response = sy_test_chat (serve->port, TOKEN,
+                           "{\"model\":\"long\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_assert_cmpuint (response->status, ==, 401);
+  g_assert_nonnull (strstr (sy_test_json_string (response->json, "error.message"), "GROQ_API_KEY"));
+  after = sy_test_http (serve->port, "GET", "/health", NULL, NULL, NULL, NULL);
+  g_assert_cmpuint (after->status, ==, 200);
+
+  sy_test_proc_stop (serve);
+  sy_test_proc_free (serve);
+}
+
+static void
 test_bodies_off (void)
 {
   SyTestProc *serve = sy_test_serve_start (
@@ -658,6 +719,7 @@ main (int   argc,
   g_test_add_func ("/server/crash-and-signals", test_crash_and_signals);
   g_test_add_func ("/server/newer-history", test_newer_history);
   g_test_add_func ("/server/bodies-off", test_bodies_off);
+  g_test_add_func ("/server/long-profile-without-keys", test_long_profile_without_keys);
   g_test_add_func ("/server/parallel-streams", test_parallel_streams);
 
   ret = g_test_run ();

@@ -18,6 +18,7 @@
 #define MAX_HISTORY_BODY      (1024 * 1024)
 #define MAX_SSE_EVENT         (8 * 1024 * 1024)
 #define MAX_ATTEMPTS_TOTAL    8
+#define MAX_REQUESTED_MODELS  8
 
 struct _SyRouter
 {
@@ -125,6 +126,7 @@ static void exchange_attempt_failed (SyExchange *ex, guint status, const char *t
                                      const char *retry_after);
 static void exchange_read_more (SyExchange *ex);
 static void skip_candidate (SyExchange *ex, guint status, const char *type, const char *message);
+static void note_skipped (SyExchange *ex, guint status, const char *type, const char *message);
 static gboolean timer_cb (gpointer data);
 static void exchange_abort (SyExchange *ex, guint status, const char *reason);
 static gboolean keepalive_cb (gpointer data);
@@ -796,6 +798,13 @@ add_requested_fallbacks (SyExchange  *ex,
 {
   JsonArray *models = sy_json_get_array (json_node_get_object (ex->request), "models");
 
+  if (models != NULL && json_array_get_length (models) > MAX_REQUESTED_MODELS)
+    {
+      g_set_error (error, SY_ROUTER_ERROR, SY_ROUTER_ERROR_INVALID,
+                   _("\"models\" lists more than %d fallbacks"), MAX_REQUESTED_MODELS);
+      return FALSE;
+    }
+
   for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
     {
       JsonNode *entry = json_array_get_element (models, i);
@@ -849,7 +858,10 @@ sy_exchange_start (SyExchange *ex)
     }
   if (!add_requested_fallbacks (ex, &error))
     {
-      exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
+      if (g_error_matches (error, SY_ROUTER_ERROR, SY_ROUTER_ERROR_INVALID))
+        exchange_fail_client (ex, 400, "invalid_request_error", error->message, NULL);
+      else
+        exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
       return;
     }
 
@@ -1130,10 +1142,11 @@ send_attempt (SyExchange *ex)
                            ex->cancellable, on_sent, sy_exchange_ref (ex));
 }
 
-/* Adopts @key (may be NULL) for the current candidate and sends, or moves on. */
-static void
-use_key (SyExchange *ex,
-         char       *key)
+/* Adopts @key (may be NULL) for the current candidate; FALSE (and the candidate
+ * noted as skipped) when there is none and the provider needs one. */
+static gboolean
+key_usable (SyExchange *ex,
+            char       *key)
 {
   if (ex->key != NULL)
     sy_keys_free_secret (ex->key);
@@ -1141,11 +1154,10 @@ use_key (SyExchange *ex,
   if ((ex->key == NULL || *ex->key == '\0') && !ex->provider->local)
     {
       g_autofree char *message = sy_keys_how_to_add (ex->provider->id, ex->provider->default_env);
-      skip_candidate (ex, 401, "authentication_error", message);
-      return;
+      note_skipped (ex, 401, "authentication_error", message);
+      return FALSE;
     }
-
-  send_attempt (ex);
+  return TRUE;
 }
 
 static void
@@ -1163,16 +1175,20 @@ key_cb (GObject      *source,
       sy_keys_free_secret (key);
       return;
     }
-  use_key (ex, key);
+  if (key_usable (ex, key))
+    send_attempt (ex);
+  else
+    exchange_next_attempt (ex);
 }
 
-/* A candidate that cannot be tried at all: no request is sent, the plan moves on,
- * and if nothing else works the client hears why. */
+/* A candidate that cannot be tried (or not again): the plan moves on, and if nothing
+ * else works the client hears why. Calls nothing: exchange_next_attempt () loops
+ * over such candidates instead of recursing through them. */
 static void
-skip_candidate (SyExchange *ex,
-                guint       status,
-                const char *type,
-                const char *message)
+note_skipped (SyExchange *ex,
+              guint       status,
+              const char *type,
+              const char *message)
 {
   g_autofree char *clean = redact (message, ex->key);
 
@@ -1185,65 +1201,76 @@ skip_candidate (SyExchange *ex,
   ex->last_type = g_strdup (type);
   g_free (ex->last_error);
   ex->last_error = g_steal_pointer (&clean);
+  g_clear_pointer (&ex->last_retry_after, g_free);
   ex->plan_index++;
   ex->tries_on_candidate = 0;
+}
+
+/* From a callback: skip the candidate and go on with the plan. */
+static void
+skip_candidate (SyExchange *ex,
+                guint       status,
+                const char *type,
+                const char *message)
+{
+  note_skipped (ex, status, type, message);
   exchange_next_attempt (ex);
 }
 
 static void
 exchange_next_attempt (SyExchange *ex)
 {
-  const SyCandidate *candidate;
-
-  if (ex->finished)
-    return;
-
-  if (ex->plan_index >= ex->plan->len)
+  while (!ex->finished)
     {
-      exchange_all_failed (ex);
+      const SyCandidate *candidate;
+      char *key = NULL;
+
+      if (ex->plan_index >= ex->plan->len || ex->attempts_sent >= MAX_ATTEMPTS_TOTAL)
+        {
+          exchange_all_failed (ex);
+          return;
+        }
+
+      candidate = g_ptr_array_index (ex->plan, ex->plan_index);
+      if (ex->provider == NULL || g_strcmp0 (ex->provider->id, candidate->provider_id) != 0)
+        {
+          g_clear_pointer (&ex->provider, sy_provider_free);
+          ex->provider = sy_config_dup_provider (ex->router->config, candidate->provider_id);
+        }
+      g_free (ex->model);
+      ex->model = g_strdup (candidate->model);
+
+      if (ex->provider == NULL || ex->provider->base_url == NULL)
+        {
+          note_skipped (ex, 404, "not_found_error", _("The provider is not configured"));
+          continue;
+        }
+
+      if (!g_str_equal (ex->provider->kind, "openai"))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("Provider '%s' speaks the %s API, which this version cannot call yet"),
+                             ex->provider->id, ex->provider->kind);
+          note_skipped (ex, 501, "upstream_error", message);
+          continue;
+        }
+
+      start_keepalive (ex);
+
+      /* The usual case (key cached or from the environment) costs no main loop turn. */
+      if (sy_keys_lookup_cached (ex->router->keys, ex->provider->id, ex->provider->key_env,
+                                 ex->provider->default_env, &key, NULL))
+        {
+          if (!key_usable (ex, key))
+            continue;
+          send_attempt (ex);
+          return;
+        }
+
+      sy_keys_lookup_async (ex->router->keys, ex->provider->id, ex->provider->key_env,
+                            ex->provider->default_env, NULL, key_cb, sy_exchange_ref (ex));
       return;
     }
-
-  candidate = g_ptr_array_index (ex->plan, ex->plan_index);
-  if (ex->provider == NULL || g_strcmp0 (ex->provider->id, candidate->provider_id) != 0)
-    {
-      g_clear_pointer (&ex->provider, sy_provider_free);
-      ex->provider = sy_config_dup_provider (ex->router->config, candidate->provider_id);
-    }
-  g_free (ex->model);
-  ex->model = g_strdup (candidate->model);
-
-  if (ex->provider == NULL || ex->provider->base_url == NULL)
-    {
-      skip_candidate (ex, 404, "not_found_error", _("The provider is not configured"));
-      return;
-    }
-
-  if (!g_str_equal (ex->provider->kind, "openai"))
-    {
-      g_autofree char *message =
-        g_strdup_printf (_("Provider '%s' speaks the %s API, which this version cannot call yet"),
-                         ex->provider->id, ex->provider->kind);
-      skip_candidate (ex, 501, "upstream_error", message);
-      return;
-    }
-
-  start_keepalive (ex);
-
-  {
-    char *key = NULL;
-
-    /* The usual case (key cached or from the environment) costs no main loop turn. */
-    if (sy_keys_lookup_cached (ex->router->keys, ex->provider->id, ex->provider->key_env,
-                               ex->provider->default_env, &key, NULL))
-      {
-        use_key (ex, key);
-        return;
-      }
-  }
-
-  sy_keys_lookup_async (ex->router->keys, ex->provider->id, ex->provider->key_env,
-                        ex->provider->default_env, NULL, key_cb, sy_exchange_ref (ex));
 }
 
 /* A GError from the upstream request, turned into status + message. */

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 #define SY_ROUTER_ERROR (sy_router_error_quark ())
 typedef enum {
   SY_ROUTER_ERROR_NOT_FOUND,
+  SY_ROUTER_ERROR_INVALID,
 } SyRouterError;
 GQuark sy_router_error_quark (void);
 

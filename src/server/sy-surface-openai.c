@@ -164,7 +164,9 @@ on_disconnected (SoupServerMessage *msg,
 
 /* libsoup reads nothing from a connection while its request is being answered, so
  * it would only notice a client that left at the next write — never, for an
- * upstream that is silent. Watch the socket: readable with nothing to read is EOF. */
+ * upstream that is silent. Watch the socket: readable with nothing to read is EOF.
+ * A client that only shut down its sending side looks the same and is treated as
+ * gone too, as nginx does by default; HTTP clients do not half-close. */
 static gboolean
 on_socket_event (GSocket      *socket,
                  GIOCondition  condition,
@@ -403,6 +405,13 @@ models_handler (SoupServer        *soup_server,
     {
       sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 405, "invalid_request_error",
                           _("Use GET for /v1/models"));
+      return;
+    }
+
+  if (id != NULL && !g_utf8_validate (id, -1, NULL))
+    {
+      sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 400, "invalid_request_error",
+                          _("A model id must be UTF-8"));
       return;
     }
 

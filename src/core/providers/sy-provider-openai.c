@@ -16,6 +16,28 @@ static const char * const openrouter_members[] = {
   "transforms", "route", "provider", "usage", "plugins",
 };
 
+static gboolean
+in_list (const char        *name,
+         const char * const *list,
+         gsize               n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (g_str_equal (name, list[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* openrouter.ai itself or one of its subdomains, by the URL's host. */
+static gboolean
+is_openrouter (const char *base_url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+
+  return host != NULL && (g_ascii_strcasecmp (host, "openrouter.ai") == 0 ||
+                          g_str_has_suffix (host, ".openrouter.ai"));
+}
+
 SoupMessage *
 sy_provider_openai_build (const SyProvider *provider,
                           const char       *model,
@@ -34,32 +56,57 @@ sy_provider_openai_build (const SyProvider *provider,
 
   g_return_val_if_fail (provider != NULL && provider->base_url != NULL, NULL);
 
-  /* The request object belongs to the exchange, which keeps the client's original
-   * bytes for history: rewriting it in place for each attempt is safe. */
-  copy = json_node_init_object (json_node_alloc (), request);
-  object = request;
+  /* A new top-level object for this attempt, sharing the client's values: the
+   * request stays as the client sent it for the next attempt (which may go to
+   * OpenRouter and want its extensions back). */
+  object = json_object_new ();
+  copy = json_node_init_object (json_node_alloc (), object);
+  json_object_unref (object);
+  {
+    gboolean to_openrouter = g_str_equal (provider->id, "openrouter") ||
+                             is_openrouter (provider->base_url);
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *value;
 
+    json_object_iter_init (&iter, request);
+    while (json_object_iter_next (&iter, &name, &value))
+      {
+        if (g_str_equal (name, "model") || g_str_equal (name, "stream_options") ||
+            in_list (name, dropped_members, G_N_ELEMENTS (dropped_members)) ||
+            (!to_openrouter && in_list (name, openrouter_members, G_N_ELEMENTS (openrouter_members))))
+          continue;
+        json_object_set_member (object, name, json_node_copy (value));
+      }
+  }
   json_object_set_string_member (object, "model", model);
-  for (guint i = 0; i < G_N_ELEMENTS (dropped_members); i++)
-    json_object_remove_member (object, dropped_members[i]);
-  /* Tools set up for OpenRouter send its extensions; OpenAI and most others answer
-   * 400 to members they do not know. Only OpenRouter itself gets them. */
-  if (strstr (provider->base_url, "openrouter.ai") == NULL)
-    for (guint i = 0; i < G_N_ELEMENTS (openrouter_members); i++)
-      json_object_remove_member (object, openrouter_members[i]);
 
-  if (stream)
-    {
-      JsonObject *options = sy_json_get_object (object, "stream_options");
+  {
+    JsonObject *client_options = sy_json_get_object (request, "stream_options");
 
-      json_object_set_boolean_member (object, "stream", TRUE);
-      if (options == NULL)
-        {
-          options = json_object_new ();
-          json_object_set_object_member (object, "stream_options", options);
-        }
-      json_object_set_boolean_member (options, "include_usage", TRUE);
-    }
+    if (stream)
+      {
+        JsonObject *options = json_object_new ();
+
+        /* Copied member by member: the client's own object is not touched. */
+        if (client_options != NULL)
+          {
+            JsonObjectIter iter;
+            const char *name;
+            JsonNode *value;
+
+            json_object_iter_init (&iter, client_options);
+            while (json_object_iter_next (&iter, &name, &value))
+              json_object_set_member (options, name, json_node_copy (value));
+          }
+        json_object_set_boolean_member (options, "include_usage", TRUE);
+        json_object_set_boolean_member (object, "stream", TRUE);
+        json_object_set_object_member (object, "stream_options", options);
+      }
+    else if (client_options != NULL)
+      json_object_set_member (object, "stream_options",
+                              json_node_copy (json_object_get_member (request, "stream_options")));
+  }
 
   {
     g_autoptr(JsonGenerator) generator = json_generator_new ();

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /* A POST to PROVIDER.base_url + "/chat/completions" carrying @request (the hub
- * request, rewritten in place) with only `model` rewritten, client-supplied upstream
+ * request, left as it is) with only `model` rewritten, client-supplied upstream
  * URLs and keys dropped, and `stream_options.include_usage` asked for when
  * streaming so that streamed answers carry usage too. */
 SoupMessage *sy_provider_openai_build (const SyProvider *provider,
