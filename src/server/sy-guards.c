@@ -47,30 +47,22 @@ count_host (const char *name,
     }
 }
 
+/* @value is "PREFIX127.0.0.1:PORT", "PREFIXlocalhost:PORT" or "PREFIX[::1]:PORT":
+ * a Host header (no prefix) or an Origin ("http://") naming this endpoint. */
 static gboolean
-host_allowed (const char *host,
-              guint       port)
+names_this_endpoint (const char *value,
+                     const char *prefix,
+                     guint       port)
 {
-  g_autofree char *v4 = g_strdup_printf ("127.0.0.1:%u", port);
-  g_autofree char *name = g_strdup_printf ("localhost:%u", port);
-  g_autofree char *v6 = g_strdup_printf ("[::1]:%u", port);
+  static const char * const hosts[] = { "127.0.0.1", "localhost", "[::1]" };
 
-  return g_ascii_strcasecmp (host, v4) == 0 ||
-         g_ascii_strcasecmp (host, name) == 0 ||
-         g_ascii_strcasecmp (host, v6) == 0;
-}
-
-static gboolean
-origin_allowed (const char *origin,
-                guint       port)
-{
-  g_autofree char *v4 = g_strdup_printf ("http://127.0.0.1:%u", port);
-  g_autofree char *name = g_strdup_printf ("http://localhost:%u", port);
-  g_autofree char *v6 = g_strdup_printf ("http://[::1]:%u", port);
-
-  return g_ascii_strcasecmp (origin, v4) == 0 ||
-         g_ascii_strcasecmp (origin, name) == 0 ||
-         g_ascii_strcasecmp (origin, v6) == 0;
+  for (guint i = 0; i < G_N_ELEMENTS (hosts); i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("%s%s:%u", prefix, hosts[i], port);
+      if (g_ascii_strcasecmp (value, expected) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static const char *
@@ -118,14 +110,14 @@ sy_guards_check_headers (SoupServerMessage  *msg,
     }
   /* DNS rebinding: a page on evil.example that resolves to 127.0.0.1 still sends
    * its own name as Host. */
-  if (!host_allowed (hosts.value, port))
+  if (!names_this_endpoint (hosts.value, "", port))
     {
       REJECT (403, "permission_error",
               _("Host not allowed: use 127.0.0.1, localhost or [::1] with this port"));
     }
 
   value = soup_message_headers_get_one (headers, "Origin");
-  if (value != NULL && !origin_allowed (value, port))
+  if (value != NULL && !names_this_endpoint (value, "http://", port))
     {
       REJECT (403, "permission_error",
               _("Cross-origin requests are not allowed"));
