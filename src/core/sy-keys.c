@@ -466,32 +466,41 @@ sy_keys_lookup_finish (SyKeys        *self,
   return secret;
 }
 
+/* After a store or a clear. The cache entry goes whatever happened (a failed write
+ * may still have changed the item); an error says when the keyring is out of reach.
+ * Takes @error. */
 static void
-store_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+return_write (GTask  *task,
+              GError *error)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
   SyKeys *self = g_task_get_source_object (task);
-  const char *provider_id = g_task_get_task_data (task);
 
-  /* Dropped whatever happened: a failed store may still have changed the item. */
-  sy_keys_invalidate (self, provider_id);
-
-  if (!secret_password_store_finish (result, &error))
+  sy_keys_invalidate (self, g_task_get_task_data (task));
+  if (error != NULL)
     {
       if (error_means_offline (error))
         {
           mark_offline (self, error);
           g_prefix_error (&error, "%s: ", _("The system keyring is not available"));
         }
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, error);
       return;
     }
 
   mark_online (self);
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+store_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  secret_password_store_finish (result, &error);
+  return_write (task, error);
 }
 
 void
@@ -548,26 +557,11 @@ clear_cb (GObject      *object,
           gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  SyKeys *self = g_task_get_source_object (task);
-  const char *provider_id = g_task_get_task_data (task);
-
-  sy_keys_invalidate (self, provider_id);
+  GError *error = NULL;
 
   /* FALSE without an error means there was nothing to remove: that is success. */
   secret_password_clear_finish (result, &error);
-  if (error != NULL)
-    {
-      if (error_means_offline (error))
-        {
-          mark_offline (self, error);
-          g_prefix_error (&error, "%s: ", _("The system keyring is not available"));
-        }
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_task_return_boolean (task, TRUE);
+  return_write (task, error);
 }
 
 void
