@@ -79,6 +79,7 @@ struct _SyExchange
   char                 *requested_model;
   char                 *profile;
   gboolean              stream;
+  gboolean              store_bodies;   /* read from config once, not per chunk */
   gint64                started_at_us;
   gint64                t0;
 
@@ -542,6 +543,7 @@ sy_exchange_new (SyRouter             *router,
   object = json_node_get_object (request);
   ex->requested_model = g_strdup (sy_json_get_string (object, "model"));
   ex->stream = sy_json_get_bool (object, "stream", FALSE);
+  ex->store_bodies = sy_config_get_store_bodies (router->config);
   return ex;
 }
 
@@ -663,7 +665,7 @@ keep_history_body (SyExchange *ex,
                    const char *data,
                    gsize       length)
 {
-  if (!sy_config_get_store_bodies (ex->router->config))
+  if (!ex->store_bodies)
     return;
   if (ex->history_body == NULL)
     ex->history_body = g_string_new (NULL);
@@ -725,7 +727,7 @@ record_history (SyExchange *ex)
   if (ex->stream && ex->t_first >= 0 && ex->have_usage && now > ex->t_first &&
       ex->usage.completion_tokens > 0)
     record->tokens_per_s = ex->usage.completion_tokens / ((now - ex->t_first) / 1e6);
-  if (sy_config_get_store_bodies (ex->router->config))
+  if (ex->store_bodies)
     {
       if (ex->raw_body != NULL)
         record->request_body = g_strndup (g_bytes_get_data (ex->raw_body, NULL),
@@ -1497,17 +1499,7 @@ handle_event (SyExchange *ex,
     }
 
   commit_stream (ex);
-  {
-    JsonArray *choices = sy_json_get_array (chunk, "choices");
-    JsonNode *first = choices != NULL && json_array_get_length (choices) > 0
-                      ? json_array_get_element (choices, 0) : NULL;
-    JsonObject *delta = first != NULL && JSON_NODE_HOLDS_OBJECT (first)
-                        ? sy_json_get_object (json_node_get_object (first), "delta") : NULL;
-    const char *content = sy_json_get_string (delta, "content");
-
-    if (content != NULL)
-      ex->streamed_chars += strlen (content);
-  }
+  ex->streamed_chars += content_bytes (event->data);
   usage = sy_json_get_object (chunk, "usage");
   if (usage != NULL)
     {
