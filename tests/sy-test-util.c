@@ -455,3 +455,54 @@ sy_test_history (const char *db_path)
   g_assert_no_error (error);
   return rows;
 }
+
+void
+sy_test_got_result (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      slot)
+{
+  GAsyncResult **out = slot;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+/* The thread-default context, never the global one when a thread pushed its own. */
+GAsyncResult *
+sy_test_wait_result (GAsyncResult **slot)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+  while (*slot == NULL)
+    g_main_context_iteration (context, TRUE);
+  return g_steal_pointer (slot);
+}
+
+void
+sy_test_keys_store (SyKeys     *keys,
+                    const char *provider_id,
+                    const char *secret)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sy_keys_store_async (keys, provider_id, secret, NULL, sy_test_got_result, &slot);
+  result = sy_test_wait_result (&slot);
+  g_assert_true (sy_keys_store_finish (keys, result, &error));
+  g_assert_no_error (error);
+}
+
+void
+sy_test_keys_clear (SyKeys     *keys,
+                    const char *provider_id)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sy_keys_clear_async (keys, provider_id, NULL, sy_test_got_result, &slot);
+  result = sy_test_wait_result (&slot);
+  g_assert_true (sy_keys_clear_finish (keys, result, &error));
+  g_assert_no_error (error);
+}

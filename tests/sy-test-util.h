@@ -6,6 +6,8 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "sy-keys.h"
+
 G_BEGIN_DECLS
 
 /* A fresh directory under $TMPDIR, removed by sy_test_rmdir (). */
@@ -100,5 +102,20 @@ double      sy_test_json_double (JsonNode   *root,
 
 /* The history rows (newest first) after the server flushed them. */
 GPtrArray  *sy_test_history     (const char *db_path);
+
+/* Async results in tests: pass sy_test_got_result with &slot (a NULL GAsyncResult *)
+ * as callback and data, then sy_test_wait_result (&slot) runs the thread-default
+ * main context until it arrived. */
+void          sy_test_got_result  (GObject       *object,
+                                   GAsyncResult  *result,
+                                   gpointer       slot);
+GAsyncResult *sy_test_wait_result (GAsyncResult **slot);
+
+/* Stores or clears a key in the real keyring through SyKeys, asserting success. */
+void sy_test_keys_store (SyKeys     *keys,
+                         const char *provider_id,
+                         const char *secret);
+void sy_test_keys_clear (SyKeys     *keys,
+                         const char *provider_id);
 
 G_END_DECLS

@@ -23,30 +23,6 @@ static const SecretSchema test_schema = {
   }
 };
 
-static void
-got_result (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-/* Runs the thread-default main context (never the global one when a thread pushed
- * its own) until the callback fired. */
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-
-  while (*slot == NULL)
-    g_main_context_iteration (context, TRUE);
-
-  return g_steal_pointer (slot);
-}
-
 static char *
 lookup (SyKeys       *keys,
         const char   *provider_id,
@@ -57,38 +33,9 @@ lookup (SyKeys       *keys,
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  sy_keys_lookup_async (keys, provider_id, KEY_ENV, DEFAULT_ENV, cancellable, got_result, &slot);
-  result = wait_result (&slot);
+  sy_keys_lookup_async (keys, provider_id, KEY_ENV, DEFAULT_ENV, cancellable, sy_test_got_result, &slot);
+  result = sy_test_wait_result (&slot);
   return sy_keys_lookup_finish (keys, result, source, error);
-}
-
-static void
-store (SyKeys     *keys,
-       const char *provider_id,
-       const char *secret)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  sy_keys_store_async (keys, provider_id, secret, NULL, got_result, &slot);
-  result = wait_result (&slot);
-  g_assert_true (sy_keys_store_finish (keys, result, &error));
-  g_assert_no_error (error);
-}
-
-static void
-clear (SyKeys     *keys,
-       const char *provider_id)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  sy_keys_clear_async (keys, provider_id, NULL, got_result, &slot);
-  result = wait_result (&slot);
-  g_assert_true (sy_keys_clear_finish (keys, result, &error));
-  g_assert_no_error (error);
 }
 
 static void
@@ -130,8 +77,8 @@ search_items (const char *provider_id)
   query = secret_attributes_build (&test_schema, "provider", provider_id, NULL);
   secret_service_search (NULL, &test_schema, query,
                          SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS | SECRET_SEARCH_UNLOCK,
-                         NULL, got_result, &slot);
-  result = wait_result (&slot);
+                         NULL, sy_test_got_result, &slot);
+  result = sy_test_wait_result (&slot);
   items = secret_service_search_finish (NULL, result, &error);
   g_assert_no_error (error);
   return items;
@@ -148,7 +95,7 @@ test_store_lookup_clear (void)
   g_autofree char *label = NULL;
 
   clean_env ();
-  store (keys, "test-basic", "sk-basic-1");
+  sy_test_keys_store (keys, "test-basic", "sk-basic-1");
   assert_lookup (keys, "test-basic", "sk-basic-1", SY_KEY_SOURCE_KEYRING);
 
   items = search_items ("test-basic");
@@ -166,17 +113,17 @@ test_store_lookup_clear (void)
                    "io.github.switchyard.Switchyard.Key");
 
   /* Storing again replaces the item rather than adding one. */
-  store (keys, "test-basic", "sk-basic-2");
+  sy_test_keys_store (keys, "test-basic", "sk-basic-2");
   g_list_free_full (g_steal_pointer (&items), g_object_unref);
   items = search_items ("test-basic");
   g_assert_cmpuint (g_list_length (items), ==, 1);
 
-  clear (keys, "test-basic");
+  sy_test_keys_clear (keys, "test-basic");
   none = search_items ("test-basic");
   g_assert_null (none);
 
   /* Clearing what is not there is not an error. */
-  clear (keys, "test-basic");
+  sy_test_keys_clear (keys, "test-basic");
 
   g_setenv (KEY_ENV, "sk-from-key-env", TRUE);
   g_setenv (DEFAULT_ENV, "sk-from-default-env", TRUE);
@@ -202,9 +149,9 @@ test_keyring_wins (void)
 
   g_setenv (KEY_ENV, "sk-from-key-env", TRUE);
   g_setenv (DEFAULT_ENV, "sk-from-default-env", TRUE);
-  store (keys, "test-wins", "sk-keyring");
+  sy_test_keys_store (keys, "test-wins", "sk-keyring");
   assert_lookup (keys, "test-wins", "sk-keyring", SY_KEY_SOURCE_KEYRING);
-  clear (keys, "test-wins");
+  sy_test_keys_clear (keys, "test-wins");
   assert_lookup (keys, "test-wins", "sk-from-key-env", SY_KEY_SOURCE_KEY_ENV);
   clean_env ();
 }
@@ -229,11 +176,11 @@ test_cache (void)
   const int rounds = 20;
 
   clean_env ();
-  store (keys, "test-cache", "sk-v1");
+  sy_test_keys_store (keys, "test-cache", "sk-v1");
   assert_lookup (keys, "test-cache", "sk-v1", SY_KEY_SOURCE_KEYRING);
 
   /* A store through SyKeys is seen at once. */
-  store (keys, "test-cache", "sk-v2");
+  sy_test_keys_store (keys, "test-cache", "sk-v2");
   assert_lookup (keys, "test-cache", "sk-v2", SY_KEY_SOURCE_KEYRING);
 
   /* A change behind our back is not seen until the cache is dropped... */
@@ -264,15 +211,15 @@ test_cache (void)
   g_assert_cmpint (cached, <, uncached);
 
   /* A negative answer is cached too, and dropped by a clear or a store. */
-  clear (keys, "test-cache");
+  sy_test_keys_clear (keys, "test-cache");
   assert_lookup (keys, "test-cache", NULL, SY_KEY_SOURCE_NONE);
   secret_password_store_sync (&test_schema, SECRET_COLLECTION_DEFAULT, "changed elsewhere",
                               "sk-v5", NULL, &error, "provider", "test-cache", NULL);
   g_assert_no_error (error);
   assert_lookup (keys, "test-cache", NULL, SY_KEY_SOURCE_NONE);
-  store (keys, "test-cache", "sk-v6");
+  sy_test_keys_store (keys, "test-cache", "sk-v6");
   assert_lookup (keys, "test-cache", "sk-v6", SY_KEY_SOURCE_KEYRING);
-  clear (keys, "test-cache");
+  sy_test_keys_clear (keys, "test-cache");
 }
 
 static void
@@ -285,7 +232,7 @@ test_cancelled (void)
   char *secret;
 
   clean_env ();
-  store (keys, "test-cancel", "sk-cancel");
+  sy_test_keys_store (keys, "test-cancel", "sk-cancel");
 
   g_cancellable_cancel (cancellable);
   secret = lookup (keys, "test-cancel", cancellable, &source, &error);
@@ -302,11 +249,11 @@ test_cancelled (void)
       g_autoptr(GCancellable) midway = g_cancellable_new ();
 
       sy_keys_invalidate (keys, "test-cancel");
-      sy_keys_lookup_async (keys, "test-cancel", KEY_ENV, DEFAULT_ENV, midway, got_result, &slot);
+      sy_keys_lookup_async (keys, "test-cancel", KEY_ENV, DEFAULT_ENV, midway, sy_test_got_result, &slot);
       for (int j = 0; j < i; j++)
         g_main_context_iteration (NULL, FALSE);
       g_cancellable_cancel (midway);
-      result = wait_result (&slot);
+      result = sy_test_wait_result (&slot);
       secret = sy_keys_lookup_finish (keys, result, &source, &error);
       if (error != NULL)
         g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -318,7 +265,7 @@ test_cancelled (void)
       assert_lookup (keys, "test-cancel", "sk-cancel", SY_KEY_SOURCE_KEYRING);
     }
 
-  clear (keys, "test-cancel");
+  sy_test_keys_clear (keys, "test-cancel");
 }
 
 typedef struct {
@@ -413,9 +360,9 @@ test_thread_context (void)
   g_autoptr(SyKeys) keys = sy_keys_new ();
 
   clean_env ();
-  store (keys, "test-thread", "sk-thread");
+  sy_test_keys_store (keys, "test-thread", "sk-thread");
   run_thread_lookups (keys, "test-thread", "sk-thread");
-  clear (keys, "test-thread");
+  sy_test_keys_clear (keys, "test-thread");
 }
 
 /* The very first libsecret use of the process happens on the worker thread, as when
@@ -458,7 +405,7 @@ store_in_thread (gpointer data)
     {
       g_autofree char *secret = g_strdup_printf ("sk-race-%d", i);
 
-      store (keys, "test-race", secret);
+      sy_test_keys_store (keys, "test-race", secret);
     }
   g_main_context_pop_thread_default (context);
   return NULL;
@@ -473,14 +420,14 @@ test_concurrent_store (void)
   g_autoptr(GThread) looker = NULL;
 
   clean_env ();
-  store (keys, "test-race", "sk-race-start");
+  sy_test_keys_store (keys, "test-race", "sk-race-start");
   storer = g_thread_new ("gui", store_in_thread, keys);
   looker = g_thread_new ("router", lookup_thread, &job);
   g_thread_join (g_steal_pointer (&storer));
   g_thread_join (g_steal_pointer (&looker));
 
   assert_lookup (keys, "test-race", "sk-race-3", SY_KEY_SOURCE_KEYRING);
-  clear (keys, "test-race");
+  sy_test_keys_clear (keys, "test-race");
 }
 
 static void
@@ -490,8 +437,8 @@ assert_offline_error (SyKeys *keys)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  sy_keys_store_async (keys, "test-offline", "sk-must-not-leak", NULL, got_result, &slot);
-  result = wait_result (&slot);
+  sy_keys_store_async (keys, "test-offline", "sk-must-not-leak", NULL, sy_test_got_result, &slot);
+  result = sy_test_wait_result (&slot);
   g_assert_false (sy_keys_store_finish (keys, result, &error));
   g_assert_nonnull (error);
   g_assert_null (strstr (error->message, "sk-must-not-leak"));
@@ -499,8 +446,8 @@ assert_offline_error (SyKeys *keys)
   g_clear_object (&result);
   g_clear_error (&error);
 
-  sy_keys_clear_async (keys, "test-offline", NULL, got_result, &slot);
-  result = wait_result (&slot);
+  sy_keys_clear_async (keys, "test-offline", NULL, sy_test_got_result, &slot);
+  result = sy_test_wait_result (&slot);
   g_assert_false (sy_keys_clear_finish (keys, result, &error));
   g_assert_nonnull (error);
 }

@@ -33,53 +33,6 @@ static GString    *bodies;          /* every response body the tests received */
 static char       *serve_env_bus;
 static gboolean    serve_stopped;
 
-/* ------------------------------------------------------------------ helpers */
-
-static void
-got_result (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return g_steal_pointer (slot);
-}
-
-static void
-keyring_store (const char *provider_id,
-               const char *secret)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  sy_keys_store_async (keys, provider_id, secret, NULL, got_result, &slot);
-  result = wait_result (&slot);
-  g_assert_true (sy_keys_store_finish (keys, result, &error));
-  g_assert_no_error (error);
-}
-
-static void
-keyring_clear (const char *provider_id)
-{
-  GAsyncResult *slot = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  sy_keys_clear_async (keys, provider_id, NULL, got_result, &slot);
-  result = wait_result (&slot);
-  sy_keys_clear_finish (keys, result, &error);
-  g_assert_no_error (error);
-}
-
 static SyTestProc *
 start_serve (const char *config,
              const char *extra_env)
@@ -298,7 +251,7 @@ test_key_env (void)
   SyTestProc *other;
   g_autoptr(SyTestResponse) response = NULL;
 
-  keyring_clear ("openai");
+  sy_test_keys_clear (keys, "openai");
   other = start_serve (config, assignment);
   sy_test_mock_reset (mock);
   response = sy_test_chat (other->port, TOKEN, CHAT_BODY);
@@ -315,7 +268,7 @@ test_key_env (void)
     g_assert_null (memmem (log, length, env_key, strlen (env_key)));
   }
   sy_test_proc_free (other);
-  keyring_store ("openai", canary);
+  sy_test_keys_store (keys, "openai", canary);
 }
 
 /* After SIGTERM (history written), nothing on disk and nothing received holds it. */
@@ -350,8 +303,8 @@ main (int    argc,
   bodies = g_string_new (NULL);
 
   keys = sy_keys_new ();
-  keyring_store ("openai", canary);
-  keyring_clear ("groq");
+  sy_test_keys_store (keys, "openai", canary);
+  sy_test_keys_clear (keys, "groq");
 
   mock = sy_test_mock_start (NULL);
   serve = start_serve (CONFIG, NULL);
@@ -374,7 +327,7 @@ main (int    argc,
   sy_test_proc_free (serve);
   sy_test_proc_stop (mock);
   sy_test_proc_free (mock);
-  keyring_clear ("openai");
+  sy_test_keys_clear (keys, "openai");
   g_clear_object (&keys);
   g_string_free (bodies, TRUE);
   g_free (canary);
