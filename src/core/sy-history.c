@@ -350,6 +350,26 @@ fail:
   return FALSE;
 }
 
+/* A connection used by one thread only (SQLite's own mutexes are not needed),
+ * waiting up to BUSY_TIMEOUT_MS for another writer. */
+static sqlite3 *
+open_connection (const char  *path,
+                 int          flags,
+                 GError     **error)
+{
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2 (path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, path);
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  return db;
+}
+
 static sqlite3 *
 open_write_connection (const char  *path,
                        GError     **error)
@@ -358,7 +378,6 @@ open_write_connection (const char  *path,
   sqlite3 *db = NULL;
   gint64 version = 0;
   int fd;
-  int rc;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -384,15 +403,9 @@ open_write_connection (const char  *path,
 
   /* Only the writer thread uses this connection once handed over, so SQLite's
    * own mutexes are not needed. */
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path);
-      sqlite3_close (db);
-      return NULL;
-    }
-
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  db = open_connection (path, SQLITE_OPEN_READWRITE, error);
+  if (db == NULL)
+    return NULL;
   sqlite3_extended_result_codes (db, TRUE);
 
   if (!check_identity (db, path, &version, error) ||
@@ -831,7 +844,6 @@ open_read_connection (const char  *path,
 {
   sqlite3 *db = NULL;
   gint64 app_id;
-  int rc;
 
   /* SQLITE_OPEN_READONLY without CREATE still reports a missing file only as
    * "unable to open"; say it plainly. */
@@ -842,15 +854,9 @@ open_read_connection (const char  *path,
       return NULL;
     }
 
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, db, rc, path);
-      sqlite3_close (db);
-      return NULL;
-    }
-
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  db = open_connection (path, SQLITE_OPEN_READONLY, error);
+  if (db == NULL)
+    return NULL;
 
   if (!query_int (db, "PRAGMA application_id", path, &app_id, error))
     {
