@@ -10,6 +10,7 @@
 #include "sy-json.h"
 #include "sy-provider-openai.h"
 #include "sy-router.h"
+#include "sy-translate.h"
 #include "sy-sse.h"
 
 #define READ_CHUNK            (16 * 1024)
@@ -1505,10 +1506,10 @@ handle_event (SyExchange *ex,
     {
       g_autofree char *data = NULL;
 
-      sy_provider_openai_read_usage (usage, &ex->usage);
+      sy_hub_usage_read (usage, &ex->usage);
       ex->have_usage = TRUE;
       compute_cost (ex);
-      sy_provider_openai_add_cost (usage, &ex->cost);
+      sy_usage_add_cost (usage, &ex->cost);
       /* As OpenRouter does: who answered, also for a stream whose headers went out
        * before that was known. */
       json_object_set_string_member (chunk, "provider", ex->provider->id);
@@ -1543,12 +1544,12 @@ finish_body (SyExchange *ex)
   usage = sy_json_get_object (body, "usage");
   if (usage != NULL)
     {
-      sy_provider_openai_read_usage (usage, &ex->usage);
+      sy_hub_usage_read (usage, &ex->usage);
       ex->have_usage = TRUE;
     }
   compute_cost (ex);
   if (usage != NULL)
-    sy_provider_openai_add_cost (usage, &ex->cost);
+    sy_usage_add_cost (usage, &ex->cost);
   json_object_set_string_member (body, "provider", ex->provider->id);
 
   data = sy_json_to_string (node);

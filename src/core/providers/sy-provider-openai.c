@@ -133,46 +133,6 @@ sy_provider_openai_build (const SyProvider *provider,
   return msg;
 }
 
-void
-sy_provider_openai_read_usage (JsonObject *usage,
-                               SyUsage    *out)
-{
-  JsonObject *prompt_details = sy_json_get_object (usage, "prompt_tokens_details");
-  JsonObject *completion_details = sy_json_get_object (usage, "completion_tokens_details");
-
-  memset (out, 0, sizeof *out);
-  out->prompt_tokens = MAX (0, sy_json_get_int (usage, "prompt_tokens", 0));
-  out->completion_tokens = MAX (0, sy_json_get_int (usage, "completion_tokens", 0));
-  out->cached_tokens = MAX (0, sy_json_get_int (prompt_details, "cached_tokens", 0));
-  /* DeepSeek reports cache hits at the top level instead. */
-  if (out->cached_tokens == 0)
-    out->cached_tokens = MAX (0, sy_json_get_int (usage, "prompt_cache_hit_tokens", 0));
-  out->cache_write_tokens = MAX (0, sy_json_get_int (prompt_details, "cache_write_tokens", 0));
-  out->reasoning_tokens = MAX (0, sy_json_get_int (completion_details, "reasoning_tokens", 0));
-}
-
-void
-sy_provider_openai_add_cost (JsonObject   *usage,
-                             const SyCost *cost)
-{
-  JsonObject *details;
-
-  if (!cost->known)
-    {
-      json_object_set_null_member (usage, "cost");
-      json_object_set_null_member (usage, "cost_details");
-      return;
-    }
-
-  json_object_set_double_member (usage, "cost", cost->total);
-  details = json_object_new ();
-  json_object_set_double_member (details, "input", cost->input);
-  json_object_set_double_member (details, "output", cost->output);
-  json_object_set_double_member (details, "cache_read", cost->cache_read);
-  json_object_set_double_member (details, "cache_write", cost->cache_write);
-  json_object_set_object_member (usage, "cost_details", details);
-}
-
 char *
 sy_provider_openai_error_message (GBytes *body)
 {

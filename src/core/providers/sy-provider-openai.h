@@ -20,15 +20,8 @@ SoupMessage *sy_provider_openai_build (const SyProvider *provider,
                                        gboolean          stream,
                                        const char       *key);
 
-/* Reads an OpenAI usage object into hub usage. */
-void         sy_provider_openai_read_usage (JsonObject *usage,
-                                            SyUsage    *out);
-
-/* Adds "cost" (null when unknown) and "cost_details" to an OpenAI usage object. */
-void         sy_provider_openai_add_cost   (JsonObject   *usage,
-                                            const SyCost *cost);
-
-/* The message of an OpenAI-style error body, or NULL. */
+/* The message of an error body in any of the three formats (OpenAI and Gemini
+ * {"error":{"message"}}, Anthropic {"type":"error","error":{"message"}}), or NULL. */
 char        *sy_provider_openai_error_message (GBytes *body);
 
 G_END_DECLS

@@ -1,0 +1,294 @@
+/* sy-translate.c — helpers shared by the format translators.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-translate"
+
+#include "sy-json.h"
+#include "sy-sse.h"
+#include "sy-translate.h"
+
+G_DEFINE_QUARK (sy-translate-error-quark, sy_translate_error)
+
+int
+sy_wire_for_kind (const char *kind)
+{
+  if (g_strcmp0 (kind, "openai") == 0)
+    return SY_WIRE_CHAT;
+  if (g_strcmp0 (kind, "anthropic") == 0)
+    return SY_WIRE_ANTHROPIC;
+  if (g_strcmp0 (kind, "gemini") == 0)
+    return SY_WIRE_GEMINI;
+  return -1;
+}
+
+char *
+sy_translate_new_id (const char *prefix)
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  GString *id = g_string_new (prefix);
+
+  for (guint i = 0; i < 24; i++)
+    g_string_append_c (id, alphabet[g_random_int_range (0, sizeof alphabet - 1)]);
+  return g_string_free (id, FALSE);
+}
+
+static JsonObject *
+chunk_base (const char *id,
+            const char *model,
+            gint64      created)
+{
+  JsonObject *chunk = json_object_new ();
+
+  json_object_set_string_member (chunk, "id", id != NULL ? id : "chatcmpl-switchyard");
+  json_object_set_string_member (chunk, "object", "chat.completion.chunk");
+  json_object_set_int_member (chunk, "created", created);
+  json_object_set_string_member (chunk, "model", model != NULL ? model : "");
+  return chunk;
+}
+
+JsonObject *
+sy_hub_chunk_new (const char *id,
+                  const char *model,
+                  gint64      created)
+{
+  JsonObject *chunk = chunk_base (id, model, created);
+  JsonArray *choices = json_array_new ();
+  JsonObject *choice = json_object_new ();
+
+  json_object_set_int_member (choice, "index", 0);
+  json_object_set_object_member (choice, "delta", json_object_new ());
+  json_object_set_null_member (choice, "finish_reason");
+  json_array_add_object_element (choices, choice);
+  json_object_set_array_member (chunk, "choices", choices);
+  return chunk;
+}
+
+static JsonObject *
+first_choice (JsonObject *chunk)
+{
+  JsonArray *choices = sy_json_get_array (chunk, "choices");
+
+  if (choices == NULL || json_array_get_length (choices) == 0)
+    return NULL;
+  return json_array_get_object_element (choices, 0);
+}
+
+JsonObject *
+sy_hub_chunk_delta (JsonObject *chunk)
+{
+  return sy_json_get_object (first_choice (chunk), "delta");
+}
+
+void
+sy_hub_chunk_set_finish (JsonObject *chunk,
+                         const char *finish_reason)
+{
+  JsonObject *choice = first_choice (chunk);
+
+  if (choice != NULL)
+    json_object_set_string_member (choice, "finish_reason", finish_reason);
+}
+
+JsonObject *
+sy_hub_usage_new (const SyUsage *usage)
+{
+  JsonObject *object = json_object_new ();
+  JsonObject *prompt_details = json_object_new ();
+  JsonObject *completion_details = json_object_new ();
+
+  json_object_set_int_member (object, "prompt_tokens", usage->prompt_tokens);
+  json_object_set_int_member (object, "completion_tokens", usage->completion_tokens);
+  json_object_set_int_member (object, "total_tokens", usage->prompt_tokens + usage->completion_tokens);
+  json_object_set_int_member (prompt_details, "cached_tokens", usage->cached_tokens);
+  if (usage->cache_write_tokens > 0)
+    json_object_set_int_member (prompt_details, "cache_write_tokens", usage->cache_write_tokens);
+  json_object_set_object_member (object, "prompt_tokens_details", prompt_details);
+  json_object_set_int_member (completion_details, "reasoning_tokens", usage->reasoning_tokens);
+  json_object_set_object_member (object, "completion_tokens_details", completion_details);
+  return object;
+}
+
+JsonObject *
+sy_hub_usage_chunk_new (const char    *id,
+                        const char    *model,
+                        gint64         created,
+                        const SyUsage *usage)
+{
+  JsonObject *chunk = chunk_base (id, model, created);
+
+  json_object_set_array_member (chunk, "choices", json_array_new ());
+  json_object_set_object_member (chunk, "usage", sy_hub_usage_new (usage));
+  return chunk;
+}
+
+void
+sy_hub_usage_read (JsonObject *usage,
+                   SyUsage    *out)
+{
+  JsonObject *prompt_details = sy_json_get_object (usage, "prompt_tokens_details");
+  JsonObject *completion_details = sy_json_get_object (usage, "completion_tokens_details");
+
+  memset (out, 0, sizeof *out);
+  out->prompt_tokens = MAX (0, sy_json_get_int (usage, "prompt_tokens", 0));
+  out->completion_tokens = MAX (0, sy_json_get_int (usage, "completion_tokens", 0));
+  out->cached_tokens = MAX (0, sy_json_get_int (prompt_details, "cached_tokens", 0));
+  /* DeepSeek reports cache hits at the top level instead. */
+  if (out->cached_tokens == 0)
+    out->cached_tokens = MAX (0, sy_json_get_int (usage, "prompt_cache_hit_tokens", 0));
+  out->cache_write_tokens = MAX (0, sy_json_get_int (prompt_details, "cache_write_tokens", 0));
+  out->reasoning_tokens = MAX (0, sy_json_get_int (completion_details, "reasoning_tokens", 0));
+}
+
+void
+sy_usage_add_cost (JsonObject   *usage,
+                   const SyCost *cost)
+{
+  JsonObject *details;
+
+  if (!cost->known)
+    {
+      json_object_set_null_member (usage, "cost");
+      json_object_set_null_member (usage, "cost_details");
+      return;
+    }
+
+  json_object_set_double_member (usage, "cost", cost->total);
+  details = json_object_new ();
+  json_object_set_double_member (details, "input", cost->input);
+  json_object_set_double_member (details, "output", cost->output);
+  json_object_set_double_member (details, "cache_read", cost->cache_read);
+  json_object_set_double_member (details, "cache_write", cost->cache_write);
+  json_object_set_object_member (usage, "cost_details", details);
+}
+
+void
+sy_usage_copy_cost (JsonObject *from,
+                    JsonObject *to)
+{
+  static const char * const members[] = { "cost", "cost_details" };
+
+  if (from == NULL || to == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      JsonNode *value = json_object_get_member (from, members[i]);
+      if (value != NULL)
+        json_object_set_member (to, members[i], json_node_copy (value));
+    }
+}
+
+char *
+sy_hub_content_text (JsonNode *content)
+{
+  GString *text;
+  JsonArray *parts;
+
+  if (content == NULL || JSON_NODE_HOLDS_NULL (content))
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (content))
+    return json_node_get_value_type (content) == G_TYPE_STRING
+           ? g_strdup (json_node_get_string (content)) : NULL;
+  if (!JSON_NODE_HOLDS_ARRAY (content))
+    return NULL;
+
+  parts = json_node_get_array (content);
+  text = NULL;
+  for (guint i = 0; i < json_array_get_length (parts); i++)
+    {
+      JsonNode *node = json_array_get_element (parts, i);
+      const char *part_text;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      part_text = sy_json_get_string (json_node_get_object (node), "text");
+      if (part_text == NULL)
+        continue;
+      if (text == NULL)
+        text = g_string_new (NULL);
+      g_string_append (text, part_text);
+    }
+  return text != NULL ? g_string_free (text, FALSE) : NULL;
+}
+
+gboolean
+sy_data_url_split (const char  *url,
+                   char       **media_type,
+                   char       **data)
+{
+  const char *comma;
+  const char *semicolon;
+
+  if (url == NULL || !g_str_has_prefix (url, "data:"))
+    return FALSE;
+  comma = strchr (url, ',');
+  if (comma == NULL)
+    return FALSE;
+  semicolon = g_strstr_len (url, comma - url, ";base64");
+  if (semicolon == NULL)
+    return FALSE;
+  *media_type = g_strndup (url + 5, (gsize) (semicolon - (url + 5)));
+  *data = g_strdup (comma + 1);
+  return TRUE;
+}
+
+/* ------------------------------------------------------ stream translation */
+
+gboolean
+sy_stream_decoder_feed (SyStreamDecoder *self,
+                        const char      *event,
+                        const char      *data,
+                        GPtrArray       *chunks,
+                        guint           *status,
+                        GError         **error)
+{
+  return self->feed (self, event, data, chunks, status, error);
+}
+
+void
+sy_stream_decoder_free (SyStreamDecoder *self)
+{
+  if (self != NULL)
+    self->free (self);
+}
+
+void
+sy_stream_encoder_chunk (SyStreamEncoder *self,
+                         JsonObject      *chunk,
+                         GPtrArray       *events)
+{
+  self->chunk (self, chunk, events);
+}
+
+void
+sy_stream_encoder_finish (SyStreamEncoder *self,
+                          GPtrArray       *events)
+{
+  self->finish (self, events);
+}
+
+void
+sy_stream_encoder_error (SyStreamEncoder *self,
+                         guint            status,
+                         const char      *type,
+                         const char      *message,
+                         GPtrArray       *events)
+{
+  self->error (self, status, type, message, events);
+}
+
+void
+sy_stream_encoder_free (SyStreamEncoder *self)
+{
+  if (self != NULL)
+    self->free (self);
+}
+
+gpointer
+sy_sse_event_new_take (const char *event,
+                       char       *data)
+{
+  SySseEvent *sse = g_new0 (SySseEvent, 1);
+
+  sse->event = g_strdup (event);
+  sse->data = data;
+  return sse;
+}
