@@ -1,5 +1,21 @@
-/* mock-upstream.c — a stand-in OpenAI Chat Completions provider for tests and benchmarks.
+/* mock-upstream.c — a stand-in OpenAI, Anthropic and Gemini provider for tests and benchmarks.
  * Streams deterministic answers with controllable timing and injects faults on demand.
+ *
+ * Routes: POST /v1/chat/completions and GET /v1/models (OpenAI Chat Completions);
+ * POST /v1/messages (Anthropic Messages: x-api-key and anthropic-version required);
+ * POST /v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse, also
+ * under /v1/models/ (Gemini: x-goog-api-key required, a "key" query parameter refused).
+ * Every format answers the same words ("Hello", " from", " mock.", " w1", …, --chunks of
+ * them), a tool call with arguments {"city":"Paris"} when tools are offered and either
+ * forced or asked for with "call tool" in the last user message, and the text
+ * {"city":"Paris"} in JSON mode (OpenAI response_format, Gemini responseMimeType).
+ *
+ * Faults come from an x-mock-fault header or the POST /_mock/faults queue, as
+ * {"kind": …} objects: status (status, retry_after, location, body), stall (ms), cut
+ * (after_chunks), malformed (after_chunks), drip (delay_ms), close, hang, and
+ * error_event (after_chunks: an in-stream error in the format's own shape). Errors use
+ * each format's own body shape. GET /_mock/requests lists the requests with their
+ * headers (and query string, when there is one); POST /_mock/reset clears everything.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "mock-upstream"
 
@@ -29,7 +45,14 @@ typedef enum {
   FAULT_DRIP,
   FAULT_CLOSE,
   FAULT_HANG,
+  FAULT_ERROR_EVENT,
 } FaultKind;
+
+typedef enum {
+  FORMAT_OPENAI,
+  FORMAT_ANTHROPIC,
+  FORMAT_GEMINI,
+} Format;
 
 typedef struct {
   FaultKind kind;
@@ -67,12 +90,18 @@ typedef struct {
   JsonNode          *root;
   Fault              fault;
   guint64            id;
+  Format             format;
+  gboolean           key_in_query; /* Gemini: a "key" query parameter */
 
   /* the answer */
-  char              *chunk_prefix;
+  char              *model;
+  char              *chunk_prefix; /* OpenAI */
   char              *tool_name;    /* NULL for a text answer */
+  gint64             created;
   guint              prompt_tokens;
   guint              n_deltas;
+  gboolean           json_text;    /* JSON mode: TOOL_ARGUMENTS as the text */
+  gboolean           stream;
   gboolean           include_usage;
 
   /* streaming state */
@@ -213,6 +242,7 @@ parse_fault (JsonNode  *node,
     { "drip", FAULT_DRIP },
     { "close", FAULT_CLOSE },
     { "hang", FAULT_HANG },
+    { "error_event", FAULT_ERROR_EVENT },
   };
 
   memset (fault, 0, sizeof *fault);
@@ -269,8 +299,102 @@ parse_fault (JsonNode  *node,
   return TRUE;
 }
 
+/* Anthropic's error types per status, from its "HTTP errors" reference. */
+static const char *
+anthropic_error_type (guint status)
+{
+  switch (status)
+    {
+    case 400: return "invalid_request_error";
+    case 401: return "authentication_error";
+    case 402: return "billing_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 413: return "request_too_large";
+    case 429: return "rate_limit_error";
+    case 529: return "overloaded_error";
+    default:
+      /* "We may also use this error type for other 4XX status codes." */
+      return status >= 400 && status < 500 ? "invalid_request_error" : "api_error";
+    }
+}
+
+/* Google's canonical status names, as Gemini puts them in error.status. */
+static const char *
+gemini_error_status (guint status)
+{
+  switch (status)
+    {
+    case 400: return "INVALID_ARGUMENT";
+    case 401: return "UNAUTHENTICATED";
+    case 403: return "PERMISSION_DENIED";
+    case 404: return "NOT_FOUND";
+    case 409: return "ABORTED";
+    case 429: return "RESOURCE_EXHAUSTED";
+    case 501: return "UNIMPLEMENTED";
+    case 503: return "UNAVAILABLE";
+    case 504: return "DEADLINE_EXCEEDED";
+    default:
+      return status >= 400 && status < 500 ? "INVALID_ARGUMENT" : "INTERNAL";
+    }
+}
+
+/* Anthropic's error: {"type":"error","error":{"type","message"}}. */
+static void
+send_anthropic_error (SoupServerMessage *msg,
+                      guint              status,
+                      const char        *message)
+{
+  GString *body = g_string_new ("{\"type\":\"error\",\"error\":{\"type\":");
+
+  append_json_string (body, anthropic_error_type (status));
+  g_string_append (body, ",\"message\":");
+  append_json_string (body, message);
+  g_string_append (body, "}}");
+  send_json (msg, status, body);
+}
+
+/* Gemini's error: {"error":{"code","message","status"}}. */
+static void
+send_gemini_error (SoupServerMessage *msg,
+                   guint              status,
+                   const char        *message)
+{
+  GString *body = g_string_new (NULL);
+
+  g_string_printf (body, "{\"error\":{\"code\":%u,\"message\":", status);
+  append_json_string (body, message);
+  g_string_append (body, ",\"status\":");
+  append_json_string (body, gemini_error_status (status));
+  g_string_append (body, "}}");
+  send_json (msg, status, body);
+}
+
+/* An error in @format's shape; OpenAI's type follows the status class. */
+static void
+send_format_error (SoupServerMessage *msg,
+                   Format             format,
+                   guint              status,
+                   const char        *message)
+{
+  switch (format)
+    {
+    case FORMAT_ANTHROPIC:
+      send_anthropic_error (msg, status, message);
+      break;
+    case FORMAT_GEMINI:
+      send_gemini_error (msg, status, message);
+      break;
+    case FORMAT_OPENAI:
+    default:
+      send_error (msg, status, status >= 500 ? "server_error" : "invalid_request_error", NULL, message);
+      break;
+    }
+}
+
 static void
 send_status_fault (SoupServerMessage *msg,
+                   Format             format,
                    const Fault       *fault)
 {
   const char *type = "api_error";
@@ -287,6 +411,18 @@ send_status_fault (SoupServerMessage *msg,
   if (fault->body != NULL)
     {
       send_json (msg, fault->status, g_string_new (fault->body));
+      return;
+    }
+
+  message = g_strdup_printf ("Mock upstream: injected status %u", fault->status);
+  if (format == FORMAT_ANTHROPIC)
+    {
+      send_anthropic_error (msg, fault->status, message);
+      return;
+    }
+  if (format == FORMAT_GEMINI)
+    {
+      send_gemini_error (msg, fault->status, message);
       return;
     }
 
@@ -314,7 +450,6 @@ send_status_fault (SoupServerMessage *msg,
       break;
     }
 
-  message = g_strdup_printf ("Mock upstream: injected status %u", fault->status);
   send_error (msg, fault->status, type, code, message);
 }
 
@@ -348,8 +483,12 @@ log_request (Mock              *mock,
   JsonObject *entry = json_object_new ();
   JsonObject *headers = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  GUri *uri = soup_server_message_get_uri (msg);
 
-  json_object_set_string_member (entry, "path", g_uri_get_path (soup_server_message_get_uri (msg)));
+  json_object_set_string_member (entry, "path", g_uri_get_path (uri));
+  /* Only when present, so that OpenAI entries keep their shape. */
+  if (g_uri_get_query (uri) != NULL)
+    json_object_set_string_member (entry, "query", g_uri_get_query (uri));
   soup_message_headers_foreach (soup_server_message_get_request_headers (msg),
                                 add_header_to_object, headers);
   json_object_set_object_member (entry, "headers", headers);
@@ -446,6 +585,32 @@ first_tool_name (JsonArray *tools)
   return json_object_get_string_member_with_default (function, "name", "tool");
 }
 
+/* Whether the last message is the user's and one of its texts (under @member) says
+ * "call tool". With @role_optional, a message without a role counts as the user's. */
+static gboolean
+last_user_asks_for_tool (JsonArray  *messages,
+                         const char *member,
+                         gboolean    role_optional)
+{
+  guint n_messages = json_array_get_length (messages);
+  JsonNode *last;
+  JsonObject *message;
+  const char *role;
+  gboolean asked = FALSE;
+
+  if (n_messages == 0)
+    return FALSE;
+  last = json_array_get_element (messages, n_messages - 1);
+  if (!JSON_NODE_HOLDS_OBJECT (last))
+    return FALSE;
+  message = json_node_get_object (last);
+  role = json_object_get_string_member_with_default (message, "role", role_optional ? "user" : "");
+  if (g_strcmp0 (role, "user") != 0)
+    return FALSE;
+  foreach_text (json_object_get_member (message, member), find_call_tool, &asked);
+  return asked;
+}
+
 /* A tool call when tools are offered and either tool_choice forces one or the last
  * user message asks for it with "call tool". */
 static char *
@@ -455,8 +620,7 @@ choose_tool (JsonObject *request,
   JsonNode *tools_node = json_object_get_member (request, "tools");
   JsonNode *choice = json_object_get_member (request, "tool_choice");
   JsonArray *tools;
-  guint n_messages = json_array_get_length (messages);
-  gboolean asked = FALSE;
+  gboolean asked;
 
   if (tools_node == NULL || !JSON_NODE_HOLDS_ARRAY (tools_node))
     return NULL;
@@ -482,20 +646,91 @@ choose_tool (JsonObject *request,
       return g_strdup (first_tool_name (tools));
     }
 
-  if (n_messages > 0)
+  asked = last_user_asks_for_tool (messages, "content", FALSE);
+  return asked ? g_strdup (first_tool_name (tools)) : NULL;
+}
+
+/* Anthropic: tools [{name, …}], tool_choice {type: auto|any|tool|none, name}. */
+static char *
+anthropic_choose_tool (JsonObject *request,
+                       JsonArray  *messages)
+{
+  JsonNode *tools_node = json_object_get_member (request, "tools");
+  JsonObject *choice = get_object_member (request, "tool_choice");
+  JsonNode *first;
+  const char *first_name = "tool";
+  const char *type;
+
+  if (tools_node == NULL || !JSON_NODE_HOLDS_ARRAY (tools_node) ||
+      json_array_get_length (json_node_get_array (tools_node)) == 0)
+    return NULL;
+  first = json_array_get_element (json_node_get_array (tools_node), 0);
+  if (JSON_NODE_HOLDS_OBJECT (first))
+    first_name = json_object_get_string_member_with_default (json_node_get_object (first), "name", "tool");
+
+  type = choice != NULL ? json_object_get_string_member_with_default (choice, "type", "auto") : "auto";
+  if (g_str_equal (type, "none"))
+    return NULL;
+  if (g_str_equal (type, "any"))
+    return g_strdup (first_name);
+  if (g_str_equal (type, "tool"))
+    return g_strdup (json_object_get_string_member_with_default (choice, "name", first_name));
+
+  return last_user_asks_for_tool (messages, "content", FALSE) ? g_strdup (first_name) : NULL;
+}
+
+/* Gemini: tools [{functionDeclarations: [{name, …}]}, {googleSearch: {}}, …] and
+ * toolConfig.functionCallingConfig {mode: AUTO|ANY|NONE, allowedFunctionNames}. */
+static char *
+gemini_choose_tool (JsonObject *request,
+                    JsonArray  *contents)
+{
+  JsonNode *tools_node = json_object_get_member (request, "tools");
+  JsonObject *tool_config = get_object_member (request, "toolConfig");
+  JsonObject *calling = tool_config != NULL ? get_object_member (tool_config, "functionCallingConfig") : NULL;
+  const char *first_name = NULL;
+  const char *mode;
+
+  if (tools_node == NULL || !JSON_NODE_HOLDS_ARRAY (tools_node))
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (tools_node)) && first_name == NULL; i++)
     {
-      JsonNode *last = json_array_get_element (messages, n_messages - 1);
+      JsonNode *tool = json_array_get_element (json_node_get_array (tools_node), i);
+      JsonNode *declarations = JSON_NODE_HOLDS_OBJECT (tool)
+        ? json_object_get_member (json_node_get_object (tool), "functionDeclarations") : NULL;
+      JsonNode *declaration;
 
-      if (JSON_NODE_HOLDS_OBJECT (last))
+      if (declarations == NULL || !JSON_NODE_HOLDS_ARRAY (declarations) ||
+          json_array_get_length (json_node_get_array (declarations)) == 0)
+        continue;
+      declaration = json_array_get_element (json_node_get_array (declarations), 0);
+      first_name = JSON_NODE_HOLDS_OBJECT (declaration)
+        ? json_object_get_string_member_with_default (json_node_get_object (declaration), "name", "tool")
+        : "tool";
+    }
+  if (first_name == NULL)
+    return NULL;
+
+  mode = calling != NULL ? json_object_get_string_member_with_default (calling, "mode", "AUTO") : "AUTO";
+  if (g_str_equal (mode, "NONE"))
+    return NULL;
+  if (g_str_equal (mode, "ANY"))
+    {
+      JsonNode *allowed = json_object_get_member (calling, "allowedFunctionNames");
+
+      if (allowed != NULL && JSON_NODE_HOLDS_ARRAY (allowed) &&
+          json_array_get_length (json_node_get_array (allowed)) > 0)
         {
-          JsonObject *message = json_node_get_object (last);
+          const char *name = json_array_get_string_element (json_node_get_array (allowed), 0);
 
-          if (g_strcmp0 (json_object_get_string_member_with_default (message, "role", ""), "user") == 0)
-            foreach_text (json_object_get_member (message, "content"), find_call_tool, &asked);
+          if (name != NULL)
+            return g_strdup (name);
         }
+      return g_strdup (first_name);
     }
 
-  return asked ? g_strdup (first_tool_name (tools)) : NULL;
+  /* A content's role may be left out; it is then the user's. */
+  return last_user_asks_for_tool (contents, "parts", TRUE) ? g_strdup (first_name) : NULL;
 }
 
 /* The answer */
@@ -526,17 +761,41 @@ append_usage (GString *out,
                           chat->prompt_tokens + chat->n_deltas);
 }
 
+/* Text delta @index (1-based), unescaped: a word, or the whole JSON in JSON mode. */
+static void
+append_delta_text (GString *out,
+                   Chat    *chat,
+                   guint    index)
+{
+  if (chat->json_text)
+    g_string_append (out, TOOL_ARGUMENTS);
+  else
+    append_word (out, index);
+}
+
+/* Text deltas @first to @last as one JSON string. */
+static void
+append_text_json (GString *out,
+                  Chat    *chat,
+                  guint    first,
+                  guint    last)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = first; i <= last; i++)
+    append_delta_text (text, chat, i);
+  append_json_string (out, text->str);
+}
+
 static GString *
-build_completion (Chat       *chat,
-                  const char *model,
-                  gint64      created)
+build_openai_completion (Chat *chat)
 {
   GString *out = g_string_sized_new (768);
 
   g_string_append_printf (out, "{\"id\":\"chatcmpl-mock-%" G_GUINT64_FORMAT "\","
                           "\"object\":\"chat.completion\",\"created\":%" G_GINT64_FORMAT ",\"model\":",
-                          chat->id, created);
-  append_json_string (out, model);
+                          chat->id, chat->created);
+  append_json_string (out, chat->model);
   g_string_append (out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
   if (chat->tool_name != NULL)
     {
@@ -550,10 +809,8 @@ build_completion (Chat       *chat,
     }
   else
     {
-      g_string_append_c (out, '"');
-      for (guint i = 1; i <= chat->n_deltas; i++)
-        append_word (out, i);
-      g_string_append (out, "\",\"refusal\":null,\"annotations\":[]},"
+      append_text_json (out, chat, 1, chat->n_deltas);
+      g_string_append (out, ",\"refusal\":null,\"annotations\":[]},"
                        "\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":");
     }
   append_usage (out, chat);
@@ -561,11 +818,123 @@ build_completion (Chat       *chat,
   return out;
 }
 
+static void
+append_anthropic_usage (GString *out,
+                        Chat    *chat,
+                        guint    output_tokens)
+{
+  g_string_append_printf (out, "{\"input_tokens\":%u,\"output_tokens\":%u,"
+                          "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}",
+                          chat->prompt_tokens, output_tokens);
+}
+
+static GString *
+build_anthropic_message (Chat *chat)
+{
+  GString *out = g_string_sized_new (512);
+
+  g_string_append_printf (out, "{\"id\":\"msg_mock_%" G_GUINT64_FORMAT "\",\"type\":\"message\","
+                          "\"role\":\"assistant\",\"model\":", chat->id);
+  append_json_string (out, chat->model);
+  if (chat->tool_name != NULL)
+    {
+      g_string_append_printf (out, ",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_mock_%"
+                              G_GUINT64_FORMAT "\",\"name\":", chat->id);
+      append_json_string (out, chat->tool_name);
+      g_string_append (out, ",\"input\":" TOOL_ARGUMENTS "}],\"stop_reason\":\"tool_use\"");
+    }
+  else
+    {
+      g_string_append (out, ",\"content\":[{\"type\":\"text\",\"text\":");
+      append_text_json (out, chat, 1, chat->n_deltas);
+      g_string_append (out, "}],\"stop_reason\":\"end_turn\"");
+    }
+  g_string_append (out, ",\"stop_sequence\":null,\"usage\":");
+  append_anthropic_usage (out, chat, chat->n_deltas);
+  g_string_append_c (out, '}');
+  return out;
+}
+
+/* A GenerateContentResponse with text deltas @first to @last, or the whole function
+ * call; @final adds the finish reason and the usage. */
+static void
+append_gemini_response (GString  *out,
+                        Chat     *chat,
+                        guint     first,
+                        guint     last,
+                        gboolean  final)
+{
+  g_string_append (out, "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[");
+  if (chat->tool_name != NULL)
+    {
+      g_string_append (out, "{\"functionCall\":{\"name\":");
+      append_json_string (out, chat->tool_name);
+      g_string_append (out, ",\"args\":" TOOL_ARGUMENTS "}}");
+    }
+  else
+    {
+      g_string_append (out, "{\"text\":");
+      append_text_json (out, chat, first, last);
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, "]}");
+  if (final)
+    g_string_append (out, ",\"finishReason\":\"STOP\"");
+  g_string_append (out, ",\"index\":0}]");
+  if (final)
+    g_string_append_printf (out, ",\"usageMetadata\":{\"promptTokenCount\":%u,"
+                            "\"candidatesTokenCount\":%u,\"totalTokenCount\":%u}",
+                            chat->prompt_tokens, chat->n_deltas,
+                            chat->prompt_tokens + chat->n_deltas);
+  g_string_append (out, ",\"modelVersion\":");
+  append_json_string (out, chat->model);
+  g_string_append_printf (out, ",\"responseId\":\"mock-%" G_GUINT64_FORMAT "\"}", chat->id);
+}
+
+static GString *
+build_completion (Chat *chat)
+{
+  GString *out;
+
+  switch (chat->format)
+    {
+    case FORMAT_ANTHROPIC:
+      return build_anthropic_message (chat);
+    case FORMAT_GEMINI:
+      out = g_string_sized_new (512);
+      append_gemini_response (out, chat, 1, chat->n_deltas, TRUE);
+      return out;
+    case FORMAT_OPENAI:
+    default:
+      return build_openai_completion (chat);
+    }
+}
+
+/* The index of the last stream event: the one a cut never lets through. */
+static guint
+last_step (Chat *chat)
+{
+  switch (chat->format)
+    {
+    case FORMAT_ANTHROPIC:
+      /* message_start, content_block_start, ping, the deltas, content_block_stop,
+       * message_delta, message_stop. */
+      return chat->n_deltas + 5;
+    case FORMAT_GEMINI:
+      /* A function call comes whole, in one chunk. */
+      return chat->tool_name != NULL ? 0 : chat->n_deltas - 1;
+    case FORMAT_OPENAI:
+    default:
+      /* The role delta, the deltas, the finish chunk, the usage chunk, [DONE]. */
+      return chat->n_deltas + (chat->include_usage ? 3 : 2);
+    }
+}
+
 /* Stream events, in order: the role delta, n_deltas content (or argument) deltas, the
  * finish chunk, the usage chunk when asked, then [DONE]. Returns NULL after [DONE]. */
 static GString *
-build_event (Chat *chat,
-             guint step)
+build_openai_event (Chat *chat,
+                    guint step)
 {
   guint finish_step = chat->n_deltas + 1;
   guint usage_step = chat->include_usage ? finish_step + 1 : finish_step;
@@ -606,9 +975,9 @@ build_event (Chat *chat,
     }
   else if (step < finish_step)
     {
-      g_string_append (out, "{\"content\":\"");
-      append_word (out, step);
-      g_string_append (out, "\"}");
+      g_string_append (out, "{\"content\":");
+      append_text_json (out, chat, step, step);
+      g_string_append (out, "}");
     }
   else
     g_string_append (out, "{}");
@@ -623,6 +992,137 @@ build_event (Chat *chat,
     g_string_append (out, ",\"usage\":null");
   g_string_append (out, "}\n\n");
   return out;
+}
+
+/* Anthropic's named events; see last_step() for their order. */
+static GString *
+build_anthropic_event (Chat *chat,
+                       guint step)
+{
+  guint stop_step = chat->n_deltas + 3;
+  GString *out;
+
+  if (step > last_step (chat))
+    return NULL;
+
+  out = g_string_sized_new (320);
+  if (step == 0)
+    {
+      g_string_append_printf (out, "event: message_start\ndata: {\"type\":\"message_start\","
+                              "\"message\":{\"id\":\"msg_mock_%" G_GUINT64_FORMAT "\",\"type\":\"message\","
+                              "\"role\":\"assistant\",\"model\":", chat->id);
+      append_json_string (out, chat->model);
+      g_string_append (out, ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":");
+      append_anthropic_usage (out, chat, 1);
+      g_string_append (out, "}}");
+    }
+  else if (step == 1 && chat->tool_name != NULL)
+    {
+      g_string_append_printf (out, "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+                              "\"index\":0,\"content_block\":{\"type\":\"tool_use\","
+                              "\"id\":\"toolu_mock_%" G_GUINT64_FORMAT "\",\"name\":", chat->id);
+      append_json_string (out, chat->tool_name);
+      g_string_append (out, ",\"input\":{}}}");
+    }
+  else if (step == 1)
+    g_string_append (out, "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+                     "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
+  else if (step == 2)
+    g_string_append (out, "event: ping\ndata: {\"type\":\"ping\"}");
+  else if (step < stop_step)
+    {
+      g_string_append (out, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+                       "\"index\":0,\"delta\":");
+      if (chat->tool_name != NULL)
+        {
+          g_string_append (out, "{\"type\":\"input_json_delta\",\"partial_json\":");
+          append_json_string (out, tool_argument_fragments[step - 3]);
+        }
+      else
+        {
+          g_string_append (out, "{\"type\":\"text_delta\",\"text\":");
+          append_text_json (out, chat, step - 2, step - 2);
+        }
+      g_string_append (out, "}}");
+    }
+  else if (step == stop_step)
+    g_string_append (out, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}");
+  else if (step == stop_step + 1)
+    g_string_append_printf (out, "event: message_delta\ndata: {\"type\":\"message_delta\","
+                            "\"delta\":{\"stop_reason\":\"%s\",\"stop_sequence\":null},"
+                            "\"usage\":{\"output_tokens\":%u}}",
+                            chat->tool_name != NULL ? "tool_use" : "end_turn", chat->n_deltas);
+  else
+    g_string_append (out, "event: message_stop\ndata: {\"type\":\"message_stop\"}");
+  g_string_append (out, "\n\n");
+  return out;
+}
+
+/* Gemini's SSE (alt=sse): bare data lines ended by CRLF pairs, one text part per
+ * chunk, the last chunk carrying the finish reason and the usage; no [DONE]. */
+static GString *
+build_gemini_event (Chat *chat,
+                    guint step)
+{
+  GString *out;
+
+  if (step > last_step (chat))
+    return NULL;
+  out = g_string_new ("data: ");
+  append_gemini_response (out, chat, step + 1, step + 1, step == last_step (chat));
+  g_string_append (out, "\r\n\r\n");
+  return out;
+}
+
+static GString *
+build_event (Chat *chat,
+             guint step)
+{
+  switch (chat->format)
+    {
+    case FORMAT_ANTHROPIC:
+      return build_anthropic_event (chat, step);
+    case FORMAT_GEMINI:
+      return build_gemini_event (chat, step);
+    case FORMAT_OPENAI:
+    default:
+      return build_openai_event (chat, step);
+    }
+}
+
+/* An event that cannot be parsed, for the "malformed" fault. */
+static GString *
+build_malformed_event (Chat *chat)
+{
+  switch (chat->format)
+    {
+    case FORMAT_ANTHROPIC:
+      return g_string_new ("event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+                           "\"index\":0,\"delta\":{\n\n");
+    case FORMAT_GEMINI:
+      return g_string_new ("data: {\"candidates\":[{\"content\":{\r\n\r\n");
+    case FORMAT_OPENAI:
+    default:
+      return g_string_new ("data: {\"choices\":[{\"delta\":{\n\n");
+    }
+}
+
+/* The error a provider sends inside a stream that has already begun. */
+static GString *
+build_error_event (Chat *chat)
+{
+  switch (chat->format)
+    {
+    case FORMAT_ANTHROPIC:
+      return g_string_new ("event: error\ndata: {\"type\":\"error\","
+                           "\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
+    case FORMAT_GEMINI:
+      return g_string_new ("data: {\"error\":{\"code\":503,\"message\":\"The model is overloaded.\","
+                           "\"status\":\"UNAVAILABLE\"}}\r\n\r\n");
+    case FORMAT_OPENAI:
+    default:
+      return g_string_new ("data: {\"error\":{\"message\":\"Overloaded\",\"type\":\"server_error\"}}\n\n");
+    }
 }
 
 /* Streaming */
@@ -732,8 +1232,19 @@ append_next (Chat *chat)
       chat->sent == chat->fault.after_chunks)
     {
       chat->malformed_sent = TRUE;
-      append_event (chat, g_string_new ("data: {\"choices\":[{\"delta\":{\n\n"));
+      append_event (chat, build_malformed_event (chat));
       return TRUE;
+    }
+
+  /* Like a cut, the error comes before the stream's end even when after_chunks is
+   * larger than the stream. */
+  if (chat->fault.kind == FAULT_ERROR_EVENT &&
+      (chat->sent >= chat->fault.after_chunks || chat->step == last_step (chat)))
+    {
+      chat->stopping = TRUE;
+      append_event (chat, build_error_event (chat));
+      soup_message_body_complete (soup_server_message_get_response_body (chat->msg));
+      return FALSE;
     }
 
   if (chat->fault.kind == FAULT_HANG && chat->sent >= 1)
@@ -751,9 +1262,10 @@ append_next (Chat *chat)
       return FALSE;
     }
 
-  /* [DONE] is not a chunk that a cut can let through. */
+  /* The stream's end ([DONE], message_stop, the finish chunk) is not a chunk that a
+   * cut can let through. */
   if (chat->fault.kind == FAULT_CUT &&
-      (chat->sent >= chat->fault.after_chunks || g_str_has_prefix (event->str, "data: [DONE]")))
+      (chat->sent >= chat->fault.after_chunks || chat->step == last_step (chat)))
     {
       g_string_free (event, TRUE);
       chat->stopping = TRUE;
@@ -850,27 +1362,59 @@ chat_cut_completion (Chat    *chat,
   append_event (chat, body);
 }
 
-/* Answers once the transport-level faults are out of the way. Returns TRUE when
- * @chat must stay alive (streaming or a cut in progress). */
+static glong
+count_message_chars (JsonArray  *messages,
+                     const char *member)
+{
+  glong chars = 0;
+
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonNode *message = json_array_get_element (messages, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (message))
+        foreach_text (json_object_get_member (json_node_get_object (message), member),
+                      count_chars, &chars);
+    }
+  return chars;
+}
+
 static gboolean
-chat_answer (Chat *chat)
+has_header (SoupServerMessage *msg,
+            const char        *name)
+{
+  const char *value = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), name);
+
+  return value != NULL && *value != '\0';
+}
+
+/* The array member @name of @object, or NULL when absent, not an array, or empty. */
+static JsonArray *
+get_nonempty_array_member (JsonObject *object,
+                           const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (json_node_get_array (node)) == 0)
+    return NULL;
+  return json_node_get_array (node);
+}
+
+/* Each reader checks a request of its format and fills in the answer; FALSE once it
+ * has sent an error. */
+
+static gboolean
+openai_read (Chat *chat)
 {
   SoupServerMessage *msg = chat->msg;
   JsonObject *request;
-  JsonNode *messages_node;
   JsonArray *messages;
   JsonObject *stream_options;
+  JsonObject *response_format;
   const char *model;
-  gint64 created = g_get_real_time () / G_USEC_PER_SEC;
-  glong chars = 0;
   g_autofree char *request_id = NULL;
   GString *prefix;
-
-  if (chat->fault.kind == FAULT_STATUS)
-    {
-      send_status_fault (msg, &chat->fault);
-      return FALSE;
-    }
 
   if (!has_bearer_token (msg))
     {
@@ -898,36 +1442,207 @@ chat_answer (Chat *chat)
       return FALSE;
     }
 
-  messages_node = json_object_get_member (request, "messages");
-  if (messages_node == NULL || !JSON_NODE_HOLDS_ARRAY (messages_node) ||
-      json_array_get_length (json_node_get_array (messages_node)) == 0)
+  messages = get_nonempty_array_member (request, "messages");
+  if (messages == NULL)
     {
       send_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request_error", NULL,
                   "Missing required parameter: 'messages'.");
       return FALSE;
     }
-  messages = json_node_get_array (messages_node);
 
-  for (guint i = 0; i < json_array_get_length (messages); i++)
-    {
-      JsonNode *message = json_array_get_element (messages, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (message))
-        foreach_text (json_object_get_member (json_node_get_object (message), "content"),
-                      count_chars, &chars);
-    }
-  chat->prompt_tokens = MAX (1, chars / 4);
+  chat->model = g_strdup (model);
+  chat->prompt_tokens = MAX (1, count_message_chars (messages, "content") / 4);
   chat->tool_name = choose_tool (request, messages);
-  chat->n_deltas = chat->tool_name != NULL ? G_N_ELEMENTS (tool_argument_fragments)
-                                           : chat->mock->chunks;
+  response_format = get_object_member (request, "response_format");
+  if (response_format != NULL)
+    {
+      const char *type = json_object_get_string_member_with_default (response_format, "type", "");
+
+      chat->json_text = g_str_equal (type, "json_object") || g_str_equal (type, "json_schema");
+    }
+  chat->stream = json_object_get_boolean_member_with_default (request, "stream", FALSE);
+  stream_options = get_object_member (request, "stream_options");
+  chat->include_usage = stream_options != NULL &&
+    json_object_get_boolean_member_with_default (stream_options, "include_usage", FALSE);
 
   request_id = g_strdup_printf ("req_mock_%" G_GUINT64_FORMAT, chat->id);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "x-request-id", request_id);
 
-  if (!json_object_get_boolean_member_with_default (request, "stream", FALSE))
+  prefix = g_string_new (NULL);
+  g_string_printf (prefix, "data: {\"id\":\"chatcmpl-mock-%" G_GUINT64_FORMAT "\","
+                   "\"object\":\"chat.completion.chunk\",\"created\":%" G_GINT64_FORMAT ",\"model\":",
+                   chat->id, chat->created);
+  append_json_string (prefix, model);
+  g_string_append (prefix, ",\"service_tier\":\"default\",\"system_fingerprint\":\"fp_mock\",\"choices\":[");
+  chat->chunk_prefix = g_string_free (prefix, FALSE);
+  return TRUE;
+}
+
+static gboolean
+anthropic_read (Chat *chat)
+{
+  SoupServerMessage *msg = chat->msg;
+  JsonObject *request;
+  JsonArray *messages;
+  const char *model;
+  glong chars = 0;
+  g_autofree char *request_id = NULL;
+
+  if (!has_header (msg, "x-api-key"))
     {
-      GString *body = build_completion (chat, model, created);
+      send_anthropic_error (msg, SOUP_STATUS_UNAUTHORIZED, "x-api-key header is required");
+      return FALSE;
+    }
+  if (!has_header (msg, "anthropic-version"))
+    {
+      send_anthropic_error (msg, SOUP_STATUS_BAD_REQUEST, "anthropic-version: header is required");
+      return FALSE;
+    }
+  if (chat->root == NULL || !JSON_NODE_HOLDS_OBJECT (chat->root))
+    {
+      send_anthropic_error (msg, SOUP_STATUS_BAD_REQUEST,
+                            "There was an issue with the format of your request: the body is not valid JSON");
+      return FALSE;
+    }
+
+  request = json_node_get_object (chat->root);
+  model = json_object_get_string_member_with_default (request, "model", NULL);
+  if (model == NULL || *model == '\0')
+    {
+      send_anthropic_error (msg, SOUP_STATUS_BAD_REQUEST, "model: Field required");
+      return FALSE;
+    }
+  if (!json_object_has_member (request, "max_tokens"))
+    {
+      send_anthropic_error (msg, SOUP_STATUS_BAD_REQUEST, "max_tokens: Field required");
+      return FALSE;
+    }
+  messages = get_nonempty_array_member (request, "messages");
+  if (messages == NULL)
+    {
+      send_anthropic_error (msg, SOUP_STATUS_BAD_REQUEST, "messages: Field required");
+      return FALSE;
+    }
+
+  chat->model = g_strdup (model);
+  foreach_text (json_object_get_member (request, "system"), count_chars, &chars);
+  chars += count_message_chars (messages, "content");
+  chat->prompt_tokens = MAX (1, chars / 4);
+  chat->tool_name = anthropic_choose_tool (request, messages);
+  /* Structured outputs: "output_config": {"format": {"type": "json_schema", …}}
+   * (and its beta name, "output_format"). */
+  {
+    JsonObject *config = get_object_member (request, "output_config");
+    JsonObject *format = config != NULL ? get_object_member (config, "format")
+                                        : get_object_member (request, "output_format");
+
+    chat->json_text = format != NULL &&
+      g_str_equal (json_object_get_string_member_with_default (format, "type", ""), "json_schema");
+  }
+  chat->stream = json_object_get_boolean_member_with_default (request, "stream", FALSE);
+
+  request_id = g_strdup_printf ("req_mock_%" G_GUINT64_FORMAT, chat->id);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "request-id", request_id);
+  return TRUE;
+}
+
+/* chat->model and chat->stream come from the URL. */
+static gboolean
+gemini_read (Chat *chat)
+{
+  SoupServerMessage *msg = chat->msg;
+  JsonObject *request;
+  JsonArray *contents;
+  JsonObject *system;
+  JsonObject *generation;
+  glong chars = 0;
+
+  if (!has_header (msg, "x-goog-api-key"))
+    {
+      send_gemini_error (msg, SOUP_STATUS_FORBIDDEN,
+                         "Method doesn't allow unregistered callers (callers without established "
+                         "identity). Please use API Key or other form of API consumer identity to "
+                         "call this API.");
+      return FALSE;
+    }
+  if (chat->root == NULL || !JSON_NODE_HOLDS_OBJECT (chat->root))
+    {
+      send_gemini_error (msg, SOUP_STATUS_BAD_REQUEST, "Invalid JSON payload received.");
+      return FALSE;
+    }
+
+  request = json_node_get_object (chat->root);
+  contents = get_nonempty_array_member (request, "contents");
+  if (contents == NULL)
+    {
+      send_gemini_error (msg, SOUP_STATUS_BAD_REQUEST,
+                         "* GenerateContentRequest.contents: contents is not specified\n");
+      return FALSE;
+    }
+
+  system = get_object_member (request, "systemInstruction");
+  if (system != NULL)
+    foreach_text (json_object_get_member (system, "parts"), count_chars, &chars);
+  chars += count_message_chars (contents, "parts");
+  chat->prompt_tokens = MAX (1, chars / 4);
+  chat->tool_name = gemini_choose_tool (request, contents);
+  generation = get_object_member (request, "generationConfig");
+  chat->json_text = generation != NULL &&
+    g_strcmp0 (json_object_get_string_member_with_default (generation, "responseMimeType", ""),
+               "application/json") == 0;
+  return TRUE;
+}
+
+/* Answers once the transport-level faults are out of the way. Returns TRUE when
+ * @chat must stay alive (streaming or a cut in progress). */
+static gboolean
+chat_answer (Chat *chat)
+{
+  SoupServerMessage *msg = chat->msg;
+  gboolean ok;
+
+  /* Before any fault: a router that leaks its key into URLs must always be caught. */
+  if (chat->key_in_query)
+    {
+      send_gemini_error (msg, SOUP_STATUS_BAD_REQUEST, "key in query string");
+      return FALSE;
+    }
+
+  if (chat->fault.kind == FAULT_STATUS)
+    {
+      send_status_fault (msg, chat->format, &chat->fault);
+      return FALSE;
+    }
+
+  chat->created = g_get_real_time () / G_USEC_PER_SEC;
+  switch (chat->format)
+    {
+    case FORMAT_ANTHROPIC:
+      ok = anthropic_read (chat);
+      break;
+    case FORMAT_GEMINI:
+      ok = gemini_read (chat);
+      break;
+    case FORMAT_OPENAI:
+    default:
+      ok = openai_read (chat);
+      break;
+    }
+  if (!ok)
+    return FALSE;
+
+  if (chat->tool_name != NULL)
+    chat->n_deltas = G_N_ELEMENTS (tool_argument_fragments);
+  else if (chat->json_text)
+    chat->n_deltas = 1;
+  else
+    chat->n_deltas = chat->mock->chunks;
+
+  if (!chat->stream)
+    {
+      GString *body = build_completion (chat);
 
       switch ((int) chat->fault.kind)
         {
@@ -949,18 +1664,6 @@ chat_answer (Chat *chat)
           return FALSE;
         }
     }
-
-  stream_options = get_object_member (request, "stream_options");
-  chat->include_usage = stream_options != NULL &&
-    json_object_get_boolean_member_with_default (stream_options, "include_usage", FALSE);
-
-  prefix = g_string_new (NULL);
-  g_string_printf (prefix, "data: {\"id\":\"chatcmpl-mock-%" G_GUINT64_FORMAT "\","
-                   "\"object\":\"chat.completion.chunk\",\"created\":%" G_GINT64_FORMAT ",\"model\":",
-                   chat->id, created);
-  append_json_string (prefix, model);
-  g_string_append (prefix, ",\"service_tier\":\"default\",\"system_fingerprint\":\"fp_mock\",\"choices\":[");
-  chat->chunk_prefix = g_string_free (prefix, FALSE);
 
   chat_stream (chat);
   return TRUE;
@@ -1011,6 +1714,7 @@ chat_free (Chat *chat)
   g_clear_object (&chat->msg);
   g_clear_pointer (&chat->root, json_node_unref);
   fault_clear (&chat->fault);
+  g_free (chat->model);
   g_free (chat->chunk_prefix);
   g_free (chat->tool_name);
   g_free (chat);
@@ -1061,14 +1765,16 @@ take_fault (Mock              *mock,
   return TRUE;
 }
 
+/* Takes a POSTed request of @format through the faults to its answer. @model and
+ * @stream come from a Gemini URL; the other formats have them in the body. */
 static void
-chat_completions_cb (SoupServer        *server,
-                     SoupServerMessage *msg,
-                     const char        *path,
-                     GHashTable        *query,
-                     gpointer           user_data)
+chat_request (Mock              *mock,
+              SoupServerMessage *msg,
+              Format             format,
+              const char        *model,
+              gboolean           stream,
+              gboolean           key_in_query)
 {
-  Mock *mock = user_data;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) error = NULL;
@@ -1076,13 +1782,6 @@ chat_completions_cb (SoupServer        *server,
   Chat *chat;
   gsize size;
   const char *data;
-
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
-    {
-      send_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "invalid_request_error", NULL,
-                  "Only POST is allowed here");
-      return;
-    }
 
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   data = g_bytes_get_data (body, &size);
@@ -1096,6 +1795,10 @@ chat_completions_cb (SoupServer        *server,
   chat->msg = g_object_ref (msg);
   chat->root = root;
   chat->id = ++mock->next_id;
+  chat->format = format;
+  chat->model = g_strdup (model);
+  chat->stream = stream;
+  chat->key_in_query = key_in_query;
   g_hash_table_add (mock->active, chat);
   chat->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (message_done_cb), chat);
   chat->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (message_done_cb), chat);
@@ -1104,7 +1807,7 @@ chat_completions_cb (SoupServer        *server,
     {
       g_autofree char *message = g_strdup_printf ("Bad x-mock-fault: %s", error->message);
 
-      send_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request_error", NULL, message);
+      send_format_error (msg, format, SOUP_STATUS_BAD_REQUEST, message);
       chat_free (chat);
       return;
     }
@@ -1128,6 +1831,89 @@ chat_completions_cb (SoupServer        *server,
       chat_proceed (chat);
       break;
     }
+}
+
+static void
+chat_completions_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      send_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "invalid_request_error", NULL,
+                  "Only POST is allowed here");
+      return;
+    }
+  chat_request (user_data, msg, FORMAT_OPENAI, NULL, FALSE, FALSE);
+}
+
+static void
+messages_cb (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      send_anthropic_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Only POST is allowed here");
+      return;
+    }
+  chat_request (user_data, msg, FORMAT_ANTHROPIC, NULL, FALSE, FALSE);
+}
+
+/* @tail is what follows "models/" in a Gemini URL: "{model}:{method}". */
+static void
+gemini_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *tail,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  g_autofree char *decoded = g_uri_unescape_string (tail, NULL);
+  const char *colon = decoded != NULL ? strrchr (decoded, ':') : NULL;
+  g_autofree char *model = NULL;
+  const char *method;
+  gboolean stream;
+
+  if (colon == NULL || colon == decoded || strchr (decoded, '/') != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("Invalid URL: models/%s", tail);
+
+      send_gemini_error (msg, SOUP_STATUS_NOT_FOUND, message);
+      return;
+    }
+  model = g_strndup (decoded, colon - decoded);
+  method = colon + 1;
+  if (g_str_equal (method, "generateContent"))
+    stream = FALSE;
+  else if (g_str_equal (method, "streamGenerateContent"))
+    stream = TRUE;
+  else
+    {
+      g_autofree char *message = g_strdup_printf ("Method not found: %s", method);
+
+      send_gemini_error (msg, SOUP_STATUS_NOT_FOUND, message);
+      return;
+    }
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      send_gemini_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Only POST is allowed here");
+      return;
+    }
+  /* Without alt=sse Gemini streams one JSON array, which this mock does not speak. */
+  if (stream && (query == NULL || g_strcmp0 (g_hash_table_lookup (query, "alt"), "sse") != 0))
+    {
+      send_gemini_error (msg, SOUP_STATUS_BAD_REQUEST,
+                         "mock-upstream streams only with alt=sse");
+      return;
+    }
+
+  chat_request (user_data, msg, FORMAT_GEMINI, model, stream,
+                query != NULL && g_hash_table_contains (query, "key"));
 }
 
 static void
@@ -1294,6 +2080,12 @@ exact_path_cb (SoupServer        *server,
     chat_completions_cb (server, msg, path, query, user_data);
   else if (g_str_equal (path, "/v1/models"))
     models_cb (server, msg, path, query, user_data);
+  else if (g_str_equal (path, "/v1/messages"))
+    messages_cb (server, msg, path, query, user_data);
+  else if (g_str_has_prefix (path, "/v1/models/"))
+    gemini_cb (server, msg, path + strlen ("/v1/models/"), query, user_data);
+  else if (g_str_has_prefix (path, "/v1beta/models/"))
+    gemini_cb (server, msg, path + strlen ("/v1beta/models/"), query, user_data);
   else
     not_found_cb (server, msg, path, query, user_data);
 }
@@ -1338,7 +2130,7 @@ main (int   argc,
     { NULL }
   };
 
-  context = g_option_context_new ("— mock OpenAI-compatible upstream");
+  context = g_option_context_new ("— mock OpenAI, Anthropic and Gemini upstream");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -1369,6 +2161,7 @@ main (int   argc,
   mock.server = soup_server_new ("server-header", "mock-upstream", NULL);
 
   soup_server_add_handler (mock.server, "/v1", exact_path_cb, &mock, NULL);
+  soup_server_add_handler (mock.server, "/v1beta", exact_path_cb, &mock, NULL);
   soup_server_add_handler (mock.server, "/_mock", control_cb, &mock, NULL);
   soup_server_add_handler (mock.server, NULL, not_found_cb, &mock, NULL);
 
