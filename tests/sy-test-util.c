@@ -229,6 +229,18 @@ test_session (void)
   return soup_session_new_with_options ("timeout", 60, "max-conns-per-host", 64, NULL);
 }
 
+/* "Name: value" strings, NULL-terminated; may be NULL. */
+static void
+add_headers (SoupMessageHeaders  *headers,
+             const char * const  *extra_headers)
+{
+  for (guint i = 0; extra_headers != NULL && extra_headers[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (extra_headers[i], ": ", 2);
+      soup_message_headers_append (headers, kv[0], kv[1]);
+    }
+}
+
 SyTestResponse *
 sy_test_http (guint               port,
               const char         *method,
@@ -251,11 +263,7 @@ sy_test_http (guint               port,
       g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
       soup_message_headers_replace (headers, "Authorization", auth);
     }
-  for (guint i = 0; extra_headers != NULL && extra_headers[i] != NULL; i++)
-    {
-      g_auto(GStrv) kv = g_strsplit (extra_headers[i], ": ", 2);
-      soup_message_headers_append (headers, kv[0], kv[1]);
-    }
+  add_headers (headers, extra_headers);
   if (body != NULL)
     {
       g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
@@ -324,8 +332,22 @@ sy_test_stream (guint                port,
                 SoupMessageHeaders **headers_out,
                 GArray             **times_out)
 {
+  return sy_test_stream_at (port, "/v1/chat/completions", token, body, NULL,
+                            status_out, headers_out, times_out);
+}
+
+GPtrArray *
+sy_test_stream_at (guint                port,
+                   const char          *path,
+                   const char          *token,
+                   const char          *body,
+                   const char * const  *extra_headers,
+                   guint               *status_out,
+                   SoupMessageHeaders **headers_out,
+                   GArray             **times_out)
+{
   g_autoptr(SoupSession) session = test_session ();
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/v1/chat/completions", port);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
   g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
   g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
   g_autoptr(GInputStream) in = NULL;
@@ -337,6 +359,7 @@ sy_test_stream (guint                port,
   char *line;
 
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  add_headers (soup_message_get_request_headers (msg), extra_headers);
   soup_message_set_request_body_from_bytes (msg, "application/json", request);
   in = soup_session_send (session, msg, NULL, &error);
   g_assert_no_error (error);

@@ -85,6 +85,17 @@ GPtrArray *sy_test_stream (guint                port,
                            SoupMessageHeaders **headers_out,
                            GArray             **times_out);
 
+/* The same for any streaming route, with @extra_headers ("Name: value", may be
+ * NULL); an "event: NAME" line is returned as is, before its data. */
+GPtrArray *sy_test_stream_at (guint                port,
+                              const char          *path,
+                              const char          *token,
+                              const char          *body,
+                              const char * const  *extra_headers,
+                              guint               *status_out,
+                              SoupMessageHeaders **headers_out,
+                              GArray             **times_out);
+
 /* Mock control: POST /_mock/faults with @faults_json (a JSON array). */
 void       sy_test_mock_faults   (SyTestProc *mock,
                                   const char *faults_json);

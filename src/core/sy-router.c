@@ -54,7 +54,8 @@ struct _SyExchange
 
   /* owned references */
   SyRouter             *router;
-  JsonNode             *request;
+  JsonNode             *request;       /* as the client sent it, in its format */
+  JsonNode             *hub;           /* the same in the hub format */
   GBytes               *raw_body;
   GPtrArray            *plan;
   JsonArray            *attempts;
@@ -68,6 +69,9 @@ struct _SyExchange
   GSource              *timer;
   GSource              *keepalive;
   GSource              *backoff;
+  SyStreamDecoder      *decoder;       /* this attempt's upstream events → hub chunks */
+  SyStreamEncoder      *encoder;       /* hub chunks → the client's events */
+  GPtrArray            *notes;         /* this attempt's adjustments, for history */
 
   /* sink */
   const SyExchangeSink *sink;
@@ -75,6 +79,9 @@ struct _SyExchange
 
   /* request */
   char                 *request_id;
+  SyWire                client_wire;
+  SyWire                upstream_wire;  /* this attempt's */
+  gboolean              translating;    /* this attempt's formats differ */
   char                 *surface;
   char                 *client;
   char                 *requested_model;
@@ -111,6 +118,7 @@ struct _SyExchange
   gboolean              finished;
   gboolean              have_usage;
   SyUsage               usage;
+  SyUsage               anthropic_start_usage;  /* passthrough: message_start's */
   SyCost                cost;
   gint64                t_first;
   gsize                 streamed_chars;
@@ -130,6 +138,8 @@ static void exchange_read_more (SyExchange *ex);
 static void skip_candidate (SyExchange *ex, guint status, const char *type, const char *message);
 static void note_skipped (SyExchange *ex, guint status, const char *type, const char *message);
 static gboolean timer_cb (gpointer data);
+static void chat_chunk_error (SyExchange *ex, const char *data);
+static void finish_stream_success (SyExchange *ex);
 static void exchange_abort (SyExchange *ex, guint status, const char *reason);
 static gboolean keepalive_cb (gpointer data);
 
@@ -512,9 +522,11 @@ redact (const char *text,
 
 SyExchange *
 sy_exchange_new (SyRouter             *router,
+                 SyWire                client_wire,
                  const char           *surface,
                  const char           *client,
                  JsonNode             *request,
+                 JsonNode             *hub,
                  GBytes               *raw_body,
                  const SyExchangeSink *sink,
                  gpointer              sink_data)
@@ -524,11 +536,14 @@ sy_exchange_new (SyRouter             *router,
 
   g_return_val_if_fail (SY_IS_ROUTER (router), NULL);
   g_return_val_if_fail (request != NULL && JSON_NODE_HOLDS_OBJECT (request), NULL);
+  g_return_val_if_fail (hub == NULL || JSON_NODE_HOLDS_OBJECT (hub), NULL);
 
   ex = g_new0 (SyExchange, 1);
   g_atomic_ref_count_init (&ex->ref_count);
   ex->router = g_object_ref (router);
   ex->request = json_node_ref (request);
+  ex->hub = json_node_ref (hub != NULL ? hub : request);
+  ex->client_wire = client_wire;
   ex->raw_body = raw_body != NULL ? g_bytes_ref (raw_body) : NULL;
   ex->sink = sink;
   ex->sink_data = sink_data;
@@ -541,7 +556,7 @@ sy_exchange_new (SyRouter             *router,
   ex->t_first = -1;
   ex->request_id = g_strdup_printf ("sy-%08x%08x", g_random_int (), g_random_int ());
 
-  object = json_node_get_object (request);
+  object = json_node_get_object (ex->hub);
   ex->requested_model = g_strdup (sy_json_get_string (object, "model"));
   ex->stream = sy_json_get_bool (object, "stream", FALSE);
   ex->store_bodies = sy_config_get_store_bodies (router->config);
@@ -564,6 +579,10 @@ sy_exchange_unref (SyExchange *ex)
   g_assert (ex->timer == NULL && ex->keepalive == NULL && ex->backoff == NULL);
   g_clear_object (&ex->router);
   g_clear_pointer (&ex->request, json_node_unref);
+  g_clear_pointer (&ex->hub, json_node_unref);
+  g_clear_pointer (&ex->decoder, sy_stream_decoder_free);
+  g_clear_pointer (&ex->encoder, sy_stream_encoder_free);
+  g_clear_pointer (&ex->notes, g_ptr_array_unref);
   g_clear_pointer (&ex->raw_body, g_bytes_unref);
   g_clear_pointer (&ex->plan, g_ptr_array_unref);
   g_clear_pointer (&ex->attempts, json_array_unref);
@@ -643,6 +662,14 @@ log_attempt (SyExchange *ex,
   json_object_set_int_member (attempt, "status", status);
   if (error != NULL)
     json_object_set_string_member (attempt, "error", error);
+  if (ex->notes != NULL && ex->notes->len > 0)
+    {
+      JsonArray *notes = json_array_new ();
+      for (guint i = 0; i < ex->notes->len; i++)
+        json_array_add_string_element (notes, g_ptr_array_index (ex->notes, i));
+      json_object_set_array_member (attempt, "notes", notes);
+      g_ptr_array_set_size (ex->notes, 0);
+    }
   json_object_set_double_member (attempt, "ms", round (ms_since (ex->attempt_t0) * 10) / 10);
   json_array_add_object_element (ex->attempts, attempt);
 }
@@ -675,6 +702,64 @@ keep_history_body (SyExchange *ex,
   g_string_append_len (ex->history_body, data, (gssize) length);
   if (ex->stream)
     g_string_append_c (ex->history_body, '\n');
+}
+
+/* One event to the client, in its format; kept for history as sent. */
+static void
+emit (SyExchange *ex,
+      const char *event,
+      const char *data)
+{
+  keep_history_body (ex, data, strlen (data));
+  ex->sink->stream_event (ex, event, data, ex->sink_data);
+}
+
+static void
+emit_events (SyExchange *ex,
+             GPtrArray  *events)
+{
+  for (guint i = 0; i < events->len; i++)
+    {
+      SySseEvent *event = g_ptr_array_index (events, i);
+      emit (ex, event->event, event->data);
+    }
+}
+
+/* The encoder into the client's format, for clients that do not speak the hub's. */
+static SyStreamEncoder *
+client_encoder (SyExchange *ex)
+{
+  if (ex->encoder == NULL)
+    {
+      if (ex->client_wire == SY_WIRE_ANTHROPIC)
+        ex->encoder = sy_anthropic_encoder_new (ex->requested_model);
+      else if (ex->client_wire == SY_WIRE_RESPONSES)
+        ex->encoder = sy_responses_encoder_new (ex->requested_model);
+    }
+  return ex->encoder;
+}
+
+/* A failure after the stream began, as the client's format says it. */
+static void
+stream_error (SyExchange *ex,
+              guint       status,
+              const char *type,
+              const char *message)
+{
+  g_autofree char *json = NULL;
+
+  if (ex->client_wire == SY_WIRE_RESPONSES || ex->encoder != NULL)
+    {
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_sse_event_free);
+
+      sy_stream_encoder_error (client_encoder (ex), status, type, message, events);
+      emit_events (ex, events);
+      return;
+    }
+  /* OpenAI's SDKs raise an APIError for a chunk that carries "error"; Anthropic's
+   * for an "error" event. */
+  json = sy_wire_error_json (ex->client_wire, status, type, message);
+  emit (ex, ex->client_wire == SY_WIRE_ANTHROPIC ? "error" : NULL, json);
 }
 
 static void
@@ -787,7 +872,7 @@ exchange_fail_client (SyExchange *ex,
                       const char *retry_after)
 {
   if (ex->headers_sent)
-    ex->sink->stream_error (ex, status, type, message, ex->sink_data);
+    stream_error (ex, status, type, message);
   else
     ex->sink->fail (ex, status, type, message, retry_after, ex->sink_data);
   exchange_finish (ex, status, message);
@@ -799,7 +884,7 @@ static gboolean
 add_requested_fallbacks (SyExchange  *ex,
                          GError     **error)
 {
-  JsonArray *models = sy_json_get_array (json_node_get_object (ex->request), "models");
+  JsonArray *models = sy_json_get_array (json_node_get_object (ex->hub), "models");
 
   if (models != NULL && json_array_get_length (models) > MAX_REQUESTED_MODELS)
     {
@@ -882,7 +967,7 @@ exchange_abort (SyExchange *ex,
   log_attempt (ex, status, reason);
   /* A stream under way ends with an error event, unless nobody is there to read it. */
   if (ex->headers_sent && status != 499)
-    ex->sink->stream_error (ex, status, "api_error", reason, ex->sink_data);
+    stream_error (ex, status, "api_error", reason);
   exchange_finish (ex, status, reason);
 }
 
@@ -891,6 +976,14 @@ sy_exchange_client_gone (SyExchange *ex)
 {
   g_return_if_fail (ex != NULL);
 
+  /* A client may hang up as soon as it has the end of the answer (Codex does after
+   * response.completed), before the upstream's own end arrived: that answer was
+   * delivered whole. */
+  if (ex->saw_done && !ex->finished)
+    {
+      finish_stream_success (ex);
+      return;
+    }
   exchange_abort (ex, 499, _("The client disconnected"));
 }
 
@@ -996,6 +1089,7 @@ reset_attempt (SyExchange *ex)
   g_clear_object (&ex->msg);
   g_clear_object (&ex->input);
   g_clear_pointer (&ex->sse, sy_sse_parser_free);
+  g_clear_pointer (&ex->decoder, sy_stream_decoder_free);
   g_clear_pointer (&ex->buffer, g_byte_array_unref);
   ex->timeout_reason = NULL;
 }
@@ -1115,13 +1209,64 @@ on_accept_certificate (SoupMessage          *msg,
                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL) == 0;
 }
 
+/* The upstream request for this attempt in the provider's format: the client's
+ * own request when the formats match (only the model changes), else its hub form
+ * translated. */
+static SoupMessage *
+build_attempt (SyExchange  *ex,
+               const char  *model,
+               GError     **error)
+{
+  JsonObject *hub = json_node_get_object (ex->hub);
+  g_autoptr(JsonObject) body = NULL;
+
+  ex->upstream_wire = (SyWire) sy_wire_for_kind (ex->provider->kind);
+  ex->translating = ex->upstream_wire != ex->client_wire;
+  if (ex->notes == NULL)
+    ex->notes = g_ptr_array_new_with_free_func (g_free);
+
+  switch (ex->upstream_wire)
+    {
+    case SY_WIRE_ANTHROPIC:
+      {
+        const SyModelInfo *info = sy_catalog_lookup (sy_config_get_catalog (ex->router->config),
+                                                     ex->provider->id, model);
+        gint64 max_output = info != NULL && info->max_output > 0 ? info->max_output : 4096;
+
+        body = ex->translating ? sy_anthropic_request_from_hub (hub, max_output, error)
+                               : json_object_ref (json_node_get_object (ex->request));
+        if (body == NULL)
+          return NULL;
+        return sy_provider_anthropic_build (ex->provider, model, body, ex->stream, max_output, ex->key);
+      }
+
+    case SY_WIRE_GEMINI:
+      body = sy_gemini_request_from_hub (hub, error);
+      if (body == NULL)
+        return NULL;
+      return sy_provider_gemini_build (ex->provider, model, body, ex->stream, ex->key);
+
+    case SY_WIRE_CHAT:
+    case SY_WIRE_RESPONSES:
+    default:
+      return sy_provider_openai_build (ex->provider, model, hub, ex->stream, ex->key, ex->notes);
+    }
+}
+
 static void
 send_attempt (SyExchange *ex)
 {
   const SyCandidate *candidate = g_ptr_array_index (ex->plan, ex->plan_index);
-  JsonObject *request = json_node_get_object (ex->request);
+  g_autoptr(GError) error = NULL;
 
-  ex->msg = sy_provider_openai_build (ex->provider, candidate->model, request, ex->stream, ex->key);
+  ex->msg = build_attempt (ex, candidate->model, &error);
+  if (ex->msg == NULL && error != NULL)
+    {
+      /* This provider's format cannot carry the request; another one may. */
+      g_autofree char *message = g_strdup_printf ("%s: %s", ex->provider->id, error->message);
+      skip_candidate (ex, 400, "invalid_request_error", message);
+      return;
+    }
   if (ex->msg == NULL)
     {
       exchange_attempt_failed (ex, 502, "upstream_error",
@@ -1249,10 +1394,11 @@ exchange_next_attempt (SyExchange *ex)
           continue;
         }
 
-      if (!g_str_equal (ex->provider->kind, "openai"))
+      if (sy_wire_for_kind (ex->provider->kind) < 0)
         {
           g_autofree char *message =
-            g_strdup_printf (_("Provider '%s' speaks the %s API, which this version cannot call yet"),
+            g_strdup_printf (_("Provider '%s' has kind \"%s\"; Switchyard speaks \"openai\", "
+                               "\"anthropic\" and \"gemini\""),
                              ex->provider->id, ex->provider->kind);
           note_skipped (ex, 501, "upstream_error", message);
           continue;
@@ -1335,7 +1481,13 @@ on_sent (GObject      *source,
     }
 
   if (ex->stream)
-    ex->sse = sy_sse_parser_new (MAX_SSE_EVENT);
+    {
+      ex->sse = sy_sse_parser_new (MAX_SSE_EVENT);
+      if (ex->translating && ex->upstream_wire == SY_WIRE_ANTHROPIC)
+        ex->decoder = sy_anthropic_decoder_new (ex->model);
+      else if (ex->upstream_wire == SY_WIRE_GEMINI)
+        ex->decoder = sy_gemini_decoder_new (ex->model);
+    }
   exchange_read_more (ex);
 }
 
@@ -1420,25 +1572,43 @@ stream_broke (SyExchange *ex,
   exchange_attempt_failed (ex, status, type_for_status (status), message, TRUE, NULL);
 }
 
-/* Bytes of the first "content" string of a validated chunk: enough to estimate
- * the tokens of a stream that breaks before its usage arrives. */
+/* Bytes of the first string after @key (such as "content":") in a validated
+ * event: enough to estimate the tokens of a stream that breaks before its usage
+ * arrives. */
 static gsize
-content_bytes (const char *data)
+content_bytes (const char *data,
+               const char *key)
 {
-  const char *at = strstr (data, "\"content\":\"");
+  const char *at = strstr (data, key);
   gsize n = 0;
 
   if (at == NULL)
     return 0;
-  for (at += strlen ("\"content\":\""); *at != '\0' && *at != '"'; at++, n++)
+  for (at += strlen (key); *at != '\0' && *at != '"'; at++, n++)
     if (*at == '\\' && at[1] != '\0')
       at++;
   return n;
 }
 
+/* Prices hub usage and says who answered, as OpenRouter does (also for a stream
+ * whose headers went out before that was known). */
 static void
-handle_event (SyExchange *ex,
-              SySseEvent *event)
+add_hub_usage (SyExchange *ex,
+               JsonObject *object,
+               JsonObject *usage)
+{
+  sy_hub_usage_read (usage, &ex->usage);
+  ex->have_usage = TRUE;
+  compute_cost (ex);
+  sy_usage_add_cost (usage, &ex->cost);
+  json_object_set_string_member (object, "provider", ex->provider->id);
+}
+
+/* Chat Completions from upstream to a Chat Completions client: relayed as they
+ * come, parsed only when they carry usage or an error. */
+static void
+handle_chat_event (SyExchange *ex,
+                   SySseEvent *event)
 {
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
@@ -1446,15 +1616,11 @@ handle_event (SyExchange *ex,
   JsonObject *usage;
   JsonNode *upstream_error;
 
-  if (event->data == NULL)
-    return;
-
   if (g_str_equal (event->data, "[DONE]"))
     {
       ex->saw_done = TRUE;
       commit_stream (ex);
-      keep_history_body (ex, "[DONE]", 6);
-      ex->sink->stream_event (ex, event->data, NULL, ex->sink_data);
+      emit (ex, NULL, "[DONE]");
       return;
     }
 
@@ -1473,9 +1639,8 @@ handle_event (SyExchange *ex,
           return;
         }
       commit_stream (ex);
-      ex->streamed_chars += content_bytes (event->data);
-      keep_history_body (ex, event->data, length);
-      ex->sink->stream_event (ex, event->data, NULL, ex->sink_data);
+      ex->streamed_chars += content_bytes (event->data, "\"content\":\"");
+      emit (ex, NULL, event->data);
       return;
     }
 
@@ -1491,36 +1656,283 @@ handle_event (SyExchange *ex,
   upstream_error = json_object_get_member (chunk, "error");
   if (upstream_error != NULL && !JSON_NODE_HOLDS_NULL (upstream_error))
     {
-      g_autoptr(GBytes) bytes = g_bytes_new_static (event->data, strlen (event->data));
-      g_autofree char *upstream = sy_provider_openai_error_message (bytes);
-      g_autofree char *message = g_strdup_printf (_("%s failed mid-stream: %s"), ex->provider->id,
-                                                  upstream != NULL ? upstream : _("unknown error"));
-      stream_broke (ex, 502, message);
+      chat_chunk_error (ex, event->data);
       return;
     }
 
   commit_stream (ex);
-  ex->streamed_chars += content_bytes (event->data);
+  ex->streamed_chars += content_bytes (event->data, "\"content\":\"");
   usage = sy_json_get_object (chunk, "usage");
   if (usage != NULL)
     {
       g_autofree char *data = NULL;
 
-      sy_hub_usage_read (usage, &ex->usage);
-      ex->have_usage = TRUE;
-      compute_cost (ex);
-      sy_usage_add_cost (usage, &ex->cost);
-      /* As OpenRouter does: who answered, also for a stream whose headers went out
-       * before that was known. */
-      json_object_set_string_member (chunk, "provider", ex->provider->id);
+      add_hub_usage (ex, chunk, usage);
       data = sy_json_to_string (node);
-      keep_history_body (ex, data, strlen (data));
-      ex->sink->stream_event (ex, data, chunk, ex->sink_data);
+      emit (ex, NULL, data);
       return;
     }
 
-  keep_history_body (ex, event->data, strlen (event->data));
-  ex->sink->stream_event (ex, event->data, chunk, ex->sink_data);
+  emit (ex, NULL, event->data);
+}
+
+/* A chunk that signals an upstream error mid-stream, as a message for the client. */
+static void
+chat_chunk_error (SyExchange *ex,
+                  const char *data)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static (data, strlen (data));
+  g_autofree char *upstream = sy_provider_openai_error_message (bytes);
+  g_autofree char *message = g_strdup_printf (_("%s failed mid-stream: %s"), ex->provider->id,
+                                              upstream != NULL ? upstream : _("unknown error"));
+  stream_broke (ex, 502, message);
+}
+
+/* One hub chunk of a translated stream: usage priced, then sent in the client's
+ * format. */
+static void
+relay_hub_chunk (SyExchange *ex,
+                 JsonObject *chunk)
+{
+  JsonObject *usage = sy_json_get_object (chunk, "usage");
+  JsonObject *delta = sy_hub_chunk_delta (chunk);
+  const char *content = sy_json_get_string (delta, "content");
+
+  commit_stream (ex);
+  if (content != NULL)
+    ex->streamed_chars += strlen (content);
+  if (usage != NULL)
+    add_hub_usage (ex, chunk, usage);
+
+  if (ex->client_wire == SY_WIRE_CHAT)
+    {
+      g_autofree char *data = sy_json_object_to_string (chunk);
+      emit (ex, NULL, data);
+    }
+  else
+    {
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_sse_event_free);
+
+      sy_stream_encoder_chunk (client_encoder (ex), chunk, events);
+      emit_events (ex, events);
+    }
+}
+
+static void
+translated_done (SyExchange *ex)
+{
+  ex->saw_done = TRUE;
+  commit_stream (ex);
+  if (ex->client_wire == SY_WIRE_CHAT)
+    emit (ex, NULL, "[DONE]");
+  else
+    {
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_sse_event_free);
+
+      sy_stream_encoder_finish (client_encoder (ex), events);
+      emit_events (ex, events);
+    }
+}
+
+/* Formats differ: upstream events → hub chunks → the client's events. */
+static void
+handle_translated_event (SyExchange *ex,
+                         SySseEvent *event)
+{
+  g_autoptr(GPtrArray) chunks = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  if (ex->saw_done)
+    return;
+
+  if (ex->decoder == NULL)
+    {
+      g_autoptr(JsonNode) node = NULL;
+      JsonNode *upstream_error;
+
+      if (g_str_equal (event->data, "[DONE]"))
+        {
+          translated_done (ex);
+          return;
+        }
+      node = sy_json_parse (event->data, strlen (event->data), NULL);
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_autofree char *message = g_strdup_printf (_("%s sent a malformed stream chunk"), ex->provider->id);
+          stream_broke (ex, 502, message);
+          return;
+        }
+      upstream_error = json_object_get_member (json_node_get_object (node), "error");
+      if (upstream_error != NULL && !JSON_NODE_HOLDS_NULL (upstream_error))
+        {
+          chat_chunk_error (ex, event->data);
+          return;
+        }
+      g_ptr_array_add (chunks, json_object_ref (json_node_get_object (node)));
+    }
+  else
+    {
+      guint status = 502;
+
+      if (!sy_stream_decoder_feed (ex->decoder, event->event, event->data, chunks, &status, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("%s failed mid-stream: %s"), ex->provider->id,
+                                                      error != NULL ? error->message : _("unknown error"));
+          stream_broke (ex, status, message);
+          return;
+        }
+    }
+
+  for (guint i = 0; i < chunks->len; i++)
+    relay_hub_chunk (ex, g_ptr_array_index (chunks, i));
+  if (ex->decoder != NULL && ex->decoder->done)
+    translated_done (ex);
+}
+
+/* Anthropic from upstream to an Anthropic client: events relayed as they come;
+ * message_start and message_delta are read for usage, and the cost rides in
+ * message_delta's usage. */
+static void
+handle_anthropic_event (SyExchange *ex,
+                        SySseEvent *event)
+{
+  g_autoptr(JsonNode) node = NULL;
+  const char *type = event->event;
+  JsonObject *object;
+  gsize length = strlen (event->data);
+
+  if (type == NULL || (!g_str_equal (type, "message_start") && !g_str_equal (type, "message_delta") &&
+                       !g_str_equal (type, "error")))
+    {
+      const char *start = event->data + strspn (event->data, " \t\r\n");
+
+      if (*start != '{' || !sy_json_validate (event->data, length))
+        {
+          g_autofree char *message = g_strdup_printf (_("%s sent a malformed stream event"), ex->provider->id);
+          stream_broke (ex, 502, message);
+          return;
+        }
+      if (type != NULL && g_str_equal (type, "ping"))
+        {
+          /* Before any content a ping is only a keep-alive: the attempt may still
+           * change provider. */
+          if (ex->content_sent)
+            emit (ex, type, event->data);
+          return;
+        }
+      commit_stream (ex);
+      ex->streamed_chars += content_bytes (event->data, "\"text\":\"");
+      emit (ex, type, event->data);
+      if (type != NULL && g_str_equal (type, "message_stop"))
+        ex->saw_done = TRUE;
+      return;
+    }
+
+  node = sy_json_parse (event->data, length, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_autofree char *message = g_strdup_printf (_("%s sent a malformed stream event"), ex->provider->id);
+      stream_broke (ex, 502, message);
+      return;
+    }
+  object = json_node_get_object (node);
+
+  if (g_str_equal (type, "error"))
+    {
+      JsonObject *error = sy_json_get_object (object, "error");
+      const char *error_type = sy_json_get_string (error, "type");
+      const char *upstream = sy_json_get_string (error, "message");
+      g_autofree char *message = g_strdup_printf (_("%s failed mid-stream: %s"), ex->provider->id,
+                                                  upstream != NULL ? upstream : _("unknown error"));
+      guint status = g_strcmp0 (error_type, "overloaded_error") == 0 ? 529 :
+                     g_strcmp0 (error_type, "rate_limit_error") == 0 ? 429 : 502;
+      stream_broke (ex, status, message);
+      return;
+    }
+
+  commit_stream (ex);
+  if (g_str_equal (type, "message_start"))
+    {
+      JsonObject *usage = sy_json_get_object (sy_json_get_object (object, "message"), "usage");
+
+      sy_anthropic_usage_read (usage, &ex->anthropic_start_usage);
+      ex->usage = ex->anthropic_start_usage;
+      ex->have_usage = usage != NULL;
+      emit (ex, type, event->data);
+      return;
+    }
+
+  {
+    JsonObject *usage = sy_json_get_object (object, "usage");
+    g_autofree char *data = NULL;
+
+    if (usage != NULL)
+      {
+        SyUsage delta;
+
+        /* Output tokens are cumulative; input figures, when present, replace
+         * message_start's. */
+        sy_anthropic_usage_read (usage, &delta);
+        ex->usage = delta.prompt_tokens > 0 ? delta : ex->anthropic_start_usage;
+        ex->usage.completion_tokens = delta.completion_tokens;
+        ex->have_usage = TRUE;
+        compute_cost (ex);
+        sy_usage_add_cost (usage, &ex->cost);
+        data = sy_json_to_string (node);
+      }
+    emit (ex, type, data != NULL ? data : event->data);
+  }
+}
+
+static void
+handle_event (SyExchange *ex,
+              SySseEvent *event)
+{
+  if (event->data == NULL)
+    return;
+  if (ex->translating)
+    handle_translated_event (ex, event);
+  else if (ex->upstream_wire == SY_WIRE_ANTHROPIC)
+    handle_anthropic_event (ex, event);
+  else
+    handle_chat_event (ex, event);
+}
+
+/* The upstream's answer in the hub format (a new reference). */
+static JsonObject *
+body_to_hub (SyExchange  *ex,
+             JsonObject  *body,
+             GError     **error)
+{
+  switch (ex->upstream_wire)
+    {
+    case SY_WIRE_ANTHROPIC:
+      return sy_anthropic_response_to_hub (body, error);
+    case SY_WIRE_GEMINI:
+      return sy_gemini_response_to_hub (body, ex->model, error);
+    case SY_WIRE_CHAT:
+    case SY_WIRE_RESPONSES:
+    default:
+      return json_object_ref (body);
+    }
+}
+
+/* The hub answer in the client's format (a new reference). */
+static JsonObject *
+hub_to_client (SyExchange *ex,
+               JsonObject *hub)
+{
+  switch (ex->client_wire)
+    {
+    case SY_WIRE_ANTHROPIC:
+      return sy_anthropic_response_from_hub (hub);
+    case SY_WIRE_RESPONSES:
+      return sy_responses_response_from_hub (hub);
+    case SY_WIRE_CHAT:
+    case SY_WIRE_GEMINI:
+    default:
+      return json_object_ref (hub);
+    }
 }
 
 static void
@@ -1528,6 +1940,8 @@ finish_body (SyExchange *ex)
 {
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonNode) answer_node = NULL;
   JsonObject *body;
   JsonObject *usage;
   g_autofree char *data = NULL;
@@ -1539,25 +1953,53 @@ finish_body (SyExchange *ex)
       exchange_attempt_failed (ex, 502, "upstream_error", message, TRUE, NULL);
       return;
     }
-
   body = json_node_get_object (node);
-  usage = sy_json_get_object (body, "usage");
-  if (usage != NULL)
-    {
-      sy_hub_usage_read (usage, &ex->usage);
-      ex->have_usage = TRUE;
-    }
-  compute_cost (ex);
-  if (usage != NULL)
-    sy_usage_add_cost (usage, &ex->cost);
-  json_object_set_string_member (body, "provider", ex->provider->id);
 
-  data = sy_json_to_string (node);
+  if (!ex->translating)
+    {
+      /* Same format both ways: the answer goes back as it came, priced. */
+      usage = sy_json_get_object (body, "usage");
+      if (usage != NULL && ex->upstream_wire == SY_WIRE_ANTHROPIC)
+        {
+          sy_anthropic_usage_read (usage, &ex->usage);
+          ex->have_usage = TRUE;
+          compute_cost (ex);
+          sy_usage_add_cost (usage, &ex->cost);
+          json_object_set_string_member (body, "provider", ex->provider->id);
+        }
+      else if (usage != NULL)
+        add_hub_usage (ex, body, usage);
+      else
+        json_object_set_string_member (body, "provider", ex->provider->id);
+      answer = json_object_ref (body);
+    }
+  else
+    {
+      g_autoptr(JsonObject) hub = body_to_hub (ex, body, &error);
+
+      if (hub == NULL)
+        {
+          g_autofree char *message = g_strdup_printf (_("%s sent an answer Switchyard cannot read: %s"),
+                                                      ex->provider->id,
+                                                      error != NULL ? error->message : _("unknown error"));
+          exchange_attempt_failed (ex, 502, "upstream_error", message, TRUE, NULL);
+          return;
+        }
+      usage = sy_json_get_object (hub, "usage");
+      if (usage != NULL)
+        add_hub_usage (ex, hub, usage);
+      else
+        json_object_set_string_member (hub, "provider", ex->provider->id);
+      answer = hub_to_client (ex, hub);
+    }
+
+  answer_node = json_node_init_object (json_node_alloc (), answer);
+  data = sy_json_to_string (answer_node);
   keep_history_body (ex, data, strlen (data));
   ex->t_first = g_get_monotonic_time ();
   log_attempt (ex, 200, NULL);
   set_phase (ex, PHASE_IDLE);
-  ex->sink->respond (ex, body, data, ex->sink_data);
+  ex->sink->respond (ex, answer, data, ex->sink_data);
   exchange_finish (ex, 200, NULL);
 }
 

@@ -9,6 +9,7 @@
 #include "sy-cost.h"
 #include "sy-history.h"
 #include "sy-keys.h"
+#include "sy-translate.h"
 
 G_BEGIN_DECLS
 
@@ -57,17 +58,14 @@ typedef struct {
    * the first content, or earlier for the first keep-alive comment, while the
    * provider may still change (sy_exchange_content_sent () tells which). */
   void (*stream_start) (SyExchange *exchange, gpointer user_data);
-  /* One hub chunk (an OpenAI chat.completion.chunk) serialised in @data, or
-   * "[DONE]". @chunk is its parsed form when the router had to parse it (usage,
-   * errors), else NULL: plain chunks are relayed without being parsed. */
-  void (*stream_event) (SyExchange *exchange, const char *data, JsonObject *chunk, gpointer user_data);
+  /* One event in the client's format: @event is its "event:" name (NULL for
+   * Chat Completions), @data its "data:" (a chunk, "[DONE]", or an error the
+   * stream ends with). */
+  void (*stream_event) (SyExchange *exchange, const char *event, const char *data, gpointer user_data);
   /* A comment that keeps idle connections open. */
   void (*stream_keepalive) (SyExchange *exchange, gpointer user_data);
-  /* A failure after the stream began: write an in-stream error and end. */
-  void (*stream_error) (SyExchange *exchange, guint status, const char *type,
-                        const char *message, gpointer user_data);
-  /* Non-stream success: @body is the hub chat.completion with cost in usage, @json
-   * the same serialised. */
+  /* Non-stream success: @body is the answer in the client's format with cost in
+   * its usage, @json the same serialised. */
   void (*respond) (SyExchange *exchange, JsonObject *body, const char *json, gpointer user_data);
   /* Failure before anything was sent. @retry_after may be NULL. */
   void (*fail) (SyExchange *exchange, guint status, const char *type,
@@ -76,11 +74,15 @@ typedef struct {
   void (*done) (SyExchange *exchange, gpointer user_data);
 } SyExchangeSink;
 
-/* Takes @request (the client's hub request) and @raw_body (kept for history). */
+/* @request is what the client sent, in @client_wire's format; @hub the same in
+ * the hub format (NULL when @client_wire is the hub's). @raw_body is kept for
+ * history. */
 SyExchange *sy_exchange_new    (SyRouter             *router,
+                                SyWire                client_wire,
                                 const char           *surface,
                                 const char           *client,
                                 JsonNode             *request,
+                                JsonNode             *hub,
                                 GBytes               *raw_body,
                                 const SyExchangeSink *sink,
                                 gpointer              sink_data);

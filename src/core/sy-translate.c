@@ -230,6 +230,48 @@ sy_data_url_split (const char  *url,
   return TRUE;
 }
 
+const char *
+sy_anthropic_error_type (guint status)
+{
+  switch (status)
+    {
+    case 400: case 413: case 415: case 422: return "invalid_request_error";
+    case 401: return "authentication_error";
+    case 402: return "billing_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 429: return "rate_limit_error";
+    case 504: return "timeout_error";
+    case 529: return "overloaded_error";
+    default: return "api_error";
+    }
+}
+
+char *
+sy_wire_error_json (SyWire      wire,
+                    guint       status,
+                    const char *type,
+                    const char *message)
+{
+  g_autoptr(JsonObject) root = json_object_new ();
+  JsonObject *error = json_object_new ();
+
+  if (wire == SY_WIRE_ANTHROPIC)
+    {
+      json_object_set_string_member (root, "type", "error");
+      json_object_set_string_member (error, "type", sy_anthropic_error_type (status));
+      json_object_set_string_member (error, "message", message);
+    }
+  else
+    {
+      json_object_set_string_member (error, "message", message);
+      json_object_set_string_member (error, "type", type != NULL ? type : "api_error");
+      json_object_set_int_member (error, "code", status);
+    }
+  json_object_set_object_member (root, "error", error);
+  return sy_json_object_to_string (root);
+}
+
 /* ------------------------------------------------------ stream translation */
 
 gboolean

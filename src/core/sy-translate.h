@@ -89,6 +89,17 @@ gboolean    sy_data_url_split       (const char    *url,
                                      char         **media_type,
                                      char         **data);
 
+/* Anthropic's error type for an HTTP status (529 overloaded_error, 429
+ * rate_limit_error, 401 authentication_error, …, otherwise api_error). */
+const char *sy_anthropic_error_type (guint status);
+
+/* The error body of @wire (Chat and Responses: {"error":{"message","type","code"}},
+ * Anthropic: {"type":"error","error":{"type","message"}}), also used in streams. */
+char       *sy_wire_error_json      (SyWire      wire,
+                                     guint       status,
+                                     const char *type,
+                                     const char *message);
+
 /* ------------------------------------------------------ stream translation */
 
 /* Upstream stream events → hub chunks. */

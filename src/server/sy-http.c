@@ -4,6 +4,7 @@
 
 #include "sy-http.h"
 #include "sy-json.h"
+#include "sy-translate.h"
 
 SyErrorShape
 sy_http_shape_for_path (const char *path)
@@ -13,44 +14,14 @@ sy_http_shape_for_path (const char *path)
   return SY_ERROR_SHAPE_OPENAI;
 }
 
-static const char *
-anthropic_type (guint status)
-{
-  switch (status)
-    {
-    case 400: case 413: case 415: case 422: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 429: return "rate_limit_error";
-    case 529: return "overloaded_error";
-    default: return "api_error";
-    }
-}
-
 char *
 sy_http_error_json (SyErrorShape shape,
                     guint        status,
                     const char  *type,
                     const char  *message)
 {
-  g_autoptr(JsonObject) root = json_object_new ();
-  JsonObject *error = json_object_new ();
-
-  if (shape == SY_ERROR_SHAPE_ANTHROPIC)
-    {
-      json_object_set_string_member (root, "type", "error");
-      json_object_set_string_member (error, "type", anthropic_type (status));
-      json_object_set_string_member (error, "message", message);
-    }
-  else
-    {
-      json_object_set_string_member (error, "message", message);
-      json_object_set_string_member (error, "type", type != NULL ? type : "api_error");
-      json_object_set_int_member (error, "code", status);
-    }
-  json_object_set_object_member (root, "error", error);
-  return sy_json_object_to_string (root);
+  return sy_wire_error_json (shape == SY_ERROR_SHAPE_ANTHROPIC ? SY_WIRE_ANTHROPIC : SY_WIRE_CHAT,
+                             status, type, message);
 }
 
 void

@@ -10,7 +10,9 @@
 #include "sy-http.h"
 #include "sy-json.h"
 #include "sy-server.h"
+#include "sy-surface-anthropic.h"
 #include "sy-surface-openai.h"
+#include "sy-surface-responses.h"
 
 struct _SyServer
 {
@@ -335,6 +337,8 @@ router_thread (gpointer data)
   sy_server_add_route (self, NULL, default_handler);
   sy_server_add_route (self, "/health", health_handler);
   sy_surface_openai_register (self);
+  sy_surface_anthropic_register (self);
+  sy_surface_responses_register (self);
 
   port = self->requested_port >= 0 ? (guint) self->requested_port : sy_config_get_port (self->config);
   if (!listen_loopback (self, port, &error))
