@@ -707,6 +707,75 @@ test_streamed_tool_call (gconstpointer data)
   assert_usage_and_cost (&answer, cell->upstream);
 }
 
+/* A stream that fails after its first content: the client reads its own format's
+ * error at the end (OpenAI: a chunk with "error"; Anthropic: an "error" event;
+ * Responses: response.failed), after the text that came before. */
+static void
+test_midstream_error (gconstpointer data)
+{
+  const Cell *cell = data;
+  g_autofree char *body = build_request (cell->surface, CASE_STREAMED, upstream_models[cell->upstream]);
+  const char * const *headers = cell->surface == SURFACE_MESSAGES ? anthropic_headers : NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *last = NULL;
+  guint status = 0;
+
+  sy_test_mock_reset (mock);
+  /* After the first few events of the upstream's own stream (Anthropic counts
+   * message_start and ping): some text is out by then. */
+  sy_test_mock_faults (mock, cell->upstream == UPSTREAM_ANTHROPIC
+                       ? "[{\"kind\":\"error_event\",\"after_chunks\":5}]"
+                       : "[{\"kind\":\"error_event\",\"after_chunks\":3}]");
+  events = sy_test_stream_at (serve->port, surface_paths[cell->surface], TOKEN, body, headers, &status, NULL, NULL);
+  g_assert_cmpuint (status, ==, 200);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      const char *event = g_ptr_array_index (events, i);
+      g_autoptr(JsonNode) node = NULL;
+
+      if (event[0] == ':' || g_str_has_prefix (event, "event: "))
+        continue;
+      g_assert_cmpstr (event, !=, "[DONE]");
+      node = sy_json_parse (event, strlen (event), NULL);
+      g_assert_nonnull (node);
+      if (cell->surface == SURFACE_CHAT && sy_test_json_string (node, "choices.0.delta.content") != NULL)
+        g_string_append (text, sy_test_json_string (node, "choices.0.delta.content"));
+      if (cell->surface == SURFACE_MESSAGES && sy_test_json_string (node, "delta.text") != NULL)
+        g_string_append (text, sy_test_json_string (node, "delta.text"));
+      if (cell->surface == SURFACE_RESPONSES &&
+          g_strcmp0 (sy_test_json_string (node, "type"), "response.output_text.delta") == 0)
+        g_string_append (text, sy_test_json_string (node, "delta"));
+      last = event;
+    }
+
+  g_assert_cmpuint (text->len, >, 0);
+  g_assert_true (g_str_has_prefix (TEXT, text->str));
+  g_assert_nonnull (last);
+  {
+    g_autoptr(JsonNode) end = sy_json_parse (last, strlen (last), NULL);
+
+    switch (cell->surface)
+      {
+      case SURFACE_CHAT:
+        g_assert_nonnull (strstr (sy_test_json_string (end, "error.message"), "mid-stream"));
+        break;
+      case SURFACE_MESSAGES:
+        g_assert_cmpstr (sy_test_json_string (end, "type"), ==, "error");
+        g_assert_nonnull (strstr (sy_test_json_string (end, "error.message"), "mid-stream"));
+        break;
+      case SURFACE_RESPONSES:
+      case N_SURFACES:
+      default:
+        g_assert_cmpstr (sy_test_json_string (end, "type"), ==, "response.failed");
+        g_assert_cmpstr (sy_test_json_string (end, "response.status"), ==, "failed");
+        g_assert_nonnull (strstr (sy_test_json_string (end, "response.error.message"), "mid-stream"));
+        break;
+      }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -751,6 +820,15 @@ main (int   argc,
           cell->upstream = upstream;
           g_ptr_array_add (cells, cell);
           g_test_add_data_func (path, cell, test_streamed_tool_call);
+        }
+        {
+          Cell *cell = g_new0 (Cell, 1);
+          g_autofree char *path = g_strdup_printf ("/matrix/%s/%s/midstream-error", surface_names[surface],
+                                                   upstream_names[upstream]);
+          cell->surface = surface;
+          cell->upstream = upstream;
+          g_ptr_array_add (cells, cell);
+          g_test_add_data_func (path, cell, test_midstream_error);
         }
       }
 
