@@ -939,13 +939,14 @@ static void
 send_built (const char *model,
             gboolean    stream,
             const char *key,
+            const char *request_json,
             Seen       *seen,
             char      **url_out)
 {
   g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) request = parse (
+  g_autoptr(JsonNode) request = parse (request_json != NULL ? request_json :
     "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}],"
     " \"generationConfig\":{\"temperature\":0.5},"
     " \"model\":\"evil\",\"stream\":true,\"api_key\":\"client-key\",\"apiKey\":\"k2\",\"base_url\":\"http://evil\","
@@ -998,7 +999,7 @@ test_build (void)
   g_autofree char *url = NULL;
   g_autoptr(JsonNode) body = NULL;
 
-  send_built ("gemini-2.5-flash", FALSE, key, &seen, &url);
+  send_built ("gemini-2.5-flash", FALSE, key, NULL, &seen, &url);
   g_assert_cmpstr (seen.path, ==, "/v1beta/models/gemini-2.5-flash:generateContent");
   g_assert_null (seen.query);
   g_assert_null (strstr (url, key));
@@ -1017,11 +1018,44 @@ test_build (void)
   g_clear_pointer (&url, g_free);
 
   /* Streaming, a resource-style name, and no key: no header at all. */
-  send_built ("models/gemini-2.5-pro", TRUE, "", &seen, &url);
+  send_built ("models/gemini-2.5-pro", TRUE, "", NULL, &seen, &url);
   g_assert_cmpstr (seen.path, ==, "/v1beta/models/gemini-2.5-pro:streamGenerateContent");
   g_assert_cmpstr (seen.query, ==, "alt=sse");
   g_assert_null (soup_message_headers_get_one (seen.headers, "x-goog-api-key"));
   g_assert_cmpstr (soup_message_headers_get_one (seen.headers, "Accept"), ==, "text/event-stream");
+  seen_clear (&seen);
+}
+
+/* Gemini 3 wants each function call in the history signed: calls without their
+ * signature (from another model, or through the hub) get Google's placeholder,
+ * signed ones keep theirs, and older models get nothing added. */
+static void
+test_build_signatures (void)
+{
+  const char *request =
+    "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Weather?\"}]},"
+    " {\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"city\":\"Paris\"}}},"
+    "   {\"functionCall\":{\"name\":\"get_time\",\"args\":{}},\"thoughtSignature\":\"c2lnbmVk\"}]},"
+    " {\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"get_weather\",\"response\":{\"t\":21}}}]}]}";
+  Seen seen = { 0 };
+  g_autofree char *url = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(JsonNode) older = NULL;
+
+  send_built ("gemini-3-pro-preview", FALSE, "k", request, &seen, &url);
+  body = parse (seen.body);
+  assert_json_at (body, "contents.1.parts.0",
+                  "{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"city\":\"Paris\"}},"
+                  "\"thoughtSignature\":\"skip_thought_signature_validator\"}");
+  g_assert_cmpstr (sy_test_json_string (body, "contents.1.parts.1.thoughtSignature"), ==, "c2lnbmVk");
+  g_assert_cmpstr (sy_test_json_string (body, "contents.1.role"), ==, "model");
+  g_assert_null (sy_test_json_path (body, "contents.2.parts.0.thoughtSignature"));
+  seen_clear (&seen);
+  g_clear_pointer (&url, g_free);
+
+  send_built ("gemini-2.5-flash", FALSE, "k", request, &seen, &url);
+  older = parse (seen.body);
+  g_assert_null (sy_test_json_path (older, "contents.1.parts.0.thoughtSignature"));
   seen_clear (&seen);
 }
 
@@ -1089,6 +1123,7 @@ main (int   argc,
   g_test_add_func ("/gemini/stream/errors", test_stream_errors);
   g_test_add_func ("/gemini/build/url-and-headers", test_build);
   g_test_add_func ("/gemini/build/url", test_build_url);
+  g_test_add_func ("/gemini/build/thought-signatures", test_build_signatures);
 
   return g_test_run ();
 }

@@ -1305,6 +1305,70 @@ sy_gemini_decoder_new (const char *model)
 
 /* ------------------------------------------------------------ the adapter */
 
+/* A copy of @object's members into a new object, but @replace_name's value. */
+static JsonObject *
+object_replacing (JsonObject *object,
+                  const char *replace_name,
+                  JsonNode   *replacement)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
+    json_object_set_member (copy, name, replacement != NULL && g_str_equal (name, replace_name)
+                                        ? json_node_ref (replacement)
+                                                                         : json_node_copy (value));
+  return copy;
+}
+
+/* Gemini 3 refuses a function call in the history without the thought signature
+ * it came with. Calls made by another model, or that crossed the hub (which has
+ * no place for signatures), carry the placeholder Google documents for them. */
+static JsonNode *
+contents_with_signatures (JsonNode *contents)
+{
+  JsonArray *list = json_node_get_array (contents);
+  JsonArray *copy = json_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonNode *content = json_array_get_element (list, i);
+      JsonNode *parts = JSON_NODE_HOLDS_OBJECT (content)
+                        ? json_object_get_member (json_node_get_object (content), "parts") : NULL;
+      g_autoptr(JsonNode) new_parts = NULL;
+      JsonArray *new_list;
+
+      if (parts == NULL || !JSON_NODE_HOLDS_ARRAY (parts))
+        {
+          json_array_add_element (copy, json_node_copy (content));
+          continue;
+        }
+      new_list = json_array_new ();
+      new_parts = json_node_init_array (json_node_alloc (), new_list);
+      json_array_unref (new_list);
+      for (guint j = 0; j < json_array_get_length (json_node_get_array (parts)); j++)
+        {
+          JsonNode *part = json_array_get_element (json_node_get_array (parts), j);
+          JsonObject *object = JSON_NODE_HOLDS_OBJECT (part) ? json_node_get_object (part) : NULL;
+
+          if (object != NULL && json_object_has_member (object, "functionCall") &&
+              !json_object_has_member (object, "thoughtSignature"))
+            {
+              JsonObject *signed_part = object_replacing (object, "", NULL);
+              json_object_set_string_member (signed_part, "thoughtSignature", "skip_thought_signature_validator");
+              json_array_add_object_element (new_list, signed_part);
+            }
+          else
+            json_array_add_element (new_list, json_node_copy (part));
+        }
+      json_array_add_object_element (copy, object_replacing (json_node_get_object (content), "parts", new_parts));
+    }
+  return json_node_init_array (json_node_alloc (), copy);
+}
+
 SoupMessage *
 sy_provider_gemini_build (const SyProvider *provider,
                           const char       *model,
@@ -1354,8 +1418,14 @@ sy_provider_gemini_build (const SyProvider *provider,
   body_object = json_object_new ();
   json_object_iter_init_ordered (&iter, request);
   while (json_object_iter_next_ordered (&iter, &name, &value))
-    if (!in_list (name, dropped_members, G_N_ELEMENTS (dropped_members)))
-      json_object_set_member (body_object, name, json_node_copy (value));
+    {
+      if (in_list (name, dropped_members, G_N_ELEMENTS (dropped_members)))
+        continue;
+      if (g_str_equal (name, "contents") && JSON_NODE_HOLDS_ARRAY (value) && g_str_has_prefix (model, "gemini-3"))
+        json_object_set_member (body_object, name, contents_with_signatures (value));
+      else
+        json_object_set_member (body_object, name, json_node_copy (value));
+    }
   body = sy_json_object_to_string (body_object);
   length = strlen (body);
 
