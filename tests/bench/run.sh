@@ -2,15 +2,21 @@
 # tests/bench/run.sh BUILD_DIR — side-by-side benchmark of the router.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# One load generator (wrk), one mock upstream, three targets measured in the
+# One load generator (wrk), one mock upstream, the targets measured in the
 # same run, interleaved:
 #   direct      wrk -> mock upstream
 #   nginx       wrk -> nginx (plain reverse proxy, keepalive upstream) -> mock
-#   switchyard  wrk -> switchyard serve (history on) -> mock
+#   switchyard  wrk -> switchyard serve (history on) -> mock, Chat Completions in
+#               and out (passthrough)
+#   translated  the same switchyard, called on /v1/messages (Anthropic format in
+#               and out) for an OpenAI-format upstream: translated both ways
+#   baseline    only with BASELINE_BUILD_DIR: another build's switchyard (e.g. the
+#               commit before a change), passthrough, for before/after ratios
 # Prints latency and throughput per target, then the ratios against targets.
 # Everything listens on 127.0.0.1; every process started here is stopped on exit.
 #
-# Environment: BENCH_DURATION (seconds per wrk run, default 5).
+# Environment: BENCH_DURATION (seconds per wrk run, default 5),
+# BASELINE_BUILD_DIR (optional).
 
 set -euo pipefail
 
@@ -117,8 +123,16 @@ hwm_kb () { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 # Each target gets its own pair of identical mocks (5-chunk answers; 100-chunk
 # streams), so whatever one target leaves behind in a mock (open or half-closed
 # connections, logged requests) cannot slow the next target down.
+BASELINE=""
+if [ -n "${BASELINE_BUILD_DIR:-}" ]; then
+  BASELINE=$(cd "$BASELINE_BUILD_DIR" && pwd)/src/switchyard
+  [ -x "$BASELINE" ] || { echo "run.sh: no $BASELINE" >&2; exit 2; }
+fi
+MOCKED=(direct nginx switchyard translated)
+[ -z "$BASELINE" ] || MOCKED+=(baseline)
+
 declare -A MOCK_PORT MOCK_STREAM_PORT
-for t in direct nginx switchyard; do
+for t in "${MOCKED[@]}"; do
   start_mock "mock-$t"
   MOCK_PORT[$t]=$MOCK_STARTED_PORT
   start_mock "mock-$t-stream" --chunks 100
@@ -169,8 +183,16 @@ cat >"$TMP/config.json" <<EOF
   "providers": [
     { "id": "openai", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_PORT[switchyard]}/v1" },
     { "id": "stream", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_STREAM_PORT[switchyard]}/v1",
+      "key_env": "OPENAI_API_KEY" },
+    { "id": "tr", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_PORT[translated]}/v1",
+      "key_env": "OPENAI_API_KEY" },
+    { "id": "tr-stream", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_STREAM_PORT[translated]}/v1",
       "key_env": "OPENAI_API_KEY" }
-  ]
+  ],
+  "prices": {
+    "tr/gpt-4.1-mini": { "input": 0.4, "output": 1.6 },
+    "tr-stream/gpt-4.1-mini": { "input": 0.4, "output": 1.6 }
+  }
 }
 EOF
 OPENAI_API_KEY=sk-bench "$SWITCHYARD" serve --config "$TMP/config.json" --db "$DB" --port 0 \
@@ -182,10 +204,22 @@ SY_PORT=$(wait_line "$TMP/switchyard.out" 'listening on http://127\.0\.0\.1:[0-9
 sleep 0.5
 SY_RSS_IDLE=$(rss_kb "$SY_PID")
 
+if [ -n "$BASELINE" ]; then
+  sed -e "s|${MOCK_PORT[switchyard]}/v1|${MOCK_PORT[baseline]}/v1|" \
+      -e "s|${MOCK_STREAM_PORT[switchyard]}/v1|${MOCK_STREAM_PORT[baseline]}/v1|" \
+      "$TMP/config.json" >"$TMP/baseline.json"
+  OPENAI_API_KEY=sk-bench "$BASELINE" serve --config "$TMP/baseline.json" --db "$TMP/baseline.db" --port 0 \
+    >"$TMP/baseline.out" 2>&1 &
+  BASE_PID=$!
+  PIDS+=("$BASE_PID")
+  BASE_PORT=$(wait_line "$TMP/baseline.out" 'listening on http://127\.0\.0\.1:[0-9]+/v1' "$BASE_PID" |
+              grep -oE ':[0-9]+/' | tr -d ':/')
+fi
+
 # --- targets -------------------------------------------------------------
 
-TARGETS=(direct nginx switchyard)
-declare -A URL URL_STREAM MODEL MODEL_STREAM
+TARGETS=("${MOCKED[@]}")
+declare -A URL URL_STREAM MODEL MODEL_STREAM FORMAT
 URL[direct]="http://127.0.0.1:${MOCK_PORT[direct]}/v1/chat/completions"
 URL_STREAM[direct]="http://127.0.0.1:${MOCK_STREAM_PORT[direct]}/v1/chat/completions"
 MODEL[direct]=gpt-4.1-mini;              MODEL_STREAM[direct]=gpt-4.1-mini
@@ -195,8 +229,21 @@ MODEL[nginx]=gpt-4.1-mini;               MODEL_STREAM[nginx]=gpt-4.1-mini
 URL[switchyard]="http://127.0.0.1:$SY_PORT/v1/chat/completions"
 URL_STREAM[switchyard]="http://127.0.0.1:$SY_PORT/v1/chat/completions"
 MODEL[switchyard]=openai/gpt-4.1-mini;   MODEL_STREAM[switchyard]=stream/gpt-4.1-mini
+URL[translated]="http://127.0.0.1:$SY_PORT/v1/messages"
+URL_STREAM[translated]="http://127.0.0.1:$SY_PORT/v1/messages"
+MODEL[translated]=tr/gpt-4.1-mini;       MODEL_STREAM[translated]=tr-stream/gpt-4.1-mini
+FORMAT[translated]=anthropic
+if [ -n "$BASELINE" ]; then
+  URL[baseline]="http://127.0.0.1:$BASE_PORT/v1/chat/completions"
+  URL_STREAM[baseline]="http://127.0.0.1:$BASE_PORT/v1/chat/completions"
+  MODEL[baseline]=openai/gpt-4.1-mini;   MODEL_STREAM[baseline]=stream/gpt-4.1-mini
+fi
 
-body () { # MODEL STREAM(true|false)
+body () { # MODEL STREAM(true|false) [FORMAT]
+  if [ "${3:-}" = anthropic ]; then
+    printf '{"model":"%s","stream":%s,"max_tokens":256,"system":"You are terse.","messages":[{"role":"user","content":"Say hello to the benchmark."}]}' "$1" "$2"
+    return
+  fi
   printf '{"model":"%s","stream":%s,"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello to the benchmark."}]}' "$1" "$2"
 }
 
@@ -244,16 +291,16 @@ run_wrk () {
 
 log "Benchmarking (${DURATION}s per run, targets interleaved) …"
 for t in "${TARGETS[@]}"; do   # warm-up: connections, caches, SQLite pages
-  run_wrk "$t.warm" "${URL[$t]}" "$(body "${MODEL[$t]}" false)" 1 4 1
+  run_wrk "$t.warm" "${URL[$t]}" "$(body "${MODEL[$t]}" false "${FORMAT[$t]:-}")" 1 4 1
 done
 for t in "${TARGETS[@]}"; do
-  log "  c=1   $t"; run_wrk "$t.c1" "${URL[$t]}" "$(body "${MODEL[$t]}" false)" 1 1 "$DURATION"
+  log "  c=1   $t"; run_wrk "$t.c1" "${URL[$t]}" "$(body "${MODEL[$t]}" false "${FORMAT[$t]:-}")" 1 1 "$DURATION"
 done
 for t in "${TARGETS[@]}"; do
-  log "  c=32  $t"; run_wrk "$t.c32" "${URL[$t]}" "$(body "${MODEL[$t]}" false)" 2 32 "$DURATION"
+  log "  c=32  $t"; run_wrk "$t.c32" "${URL[$t]}" "$(body "${MODEL[$t]}" false "${FORMAT[$t]:-}")" 2 32 "$DURATION"
 done
 for t in "${TARGETS[@]}"; do
-  log "  stream c=8  $t"; run_wrk "$t.s8" "${URL_STREAM[$t]}" "$(body "${MODEL_STREAM[$t]}" true)" 2 8 "$DURATION"
+  log "  stream c=8  $t"; run_wrk "$t.s8" "${URL_STREAM[$t]}" "$(body "${MODEL_STREAM[$t]}" true "${FORMAT[$t]:-}")" 2 8 "$DURATION"
 done
 
 # --- RSS after RSS_REQUESTS requests through switchyard ------------------
@@ -261,7 +308,10 @@ done
 rows () { sqlite3 -readonly "$DB" 'PRAGMA busy_timeout=5000; select count(*) from requests' 2>/dev/null | tail -n1; }
 # Counted from wrk's completed requests (+2 sanity checks); requests wrk cut
 # off at the end of a run may be recorded too, as client disconnects.
-SENT=$(( 2 + ${R[switchyard.warm.req]} + ${R[switchyard.c1.req]} + ${R[switchyard.c32.req]} + ${R[switchyard.s8.req]} ))
+SENT=2
+for t in switchyard translated; do
+  SENT=$(( SENT + ${R[$t.warm.req]} + ${R[$t.c1.req]} + ${R[$t.c32.req]} + ${R[$t.s8.req]} ))
+done
 deadline=$((SECONDS + 60))
 while [ "$SENT" -lt "$RSS_REQUESTS" ] && [ $SECONDS -lt $deadline ]; do
   run_wrk "switchyard.more" "${URL[switchyard]}" "$(body "${MODEL[switchyard]}" false)" 2 32 2
@@ -301,25 +351,22 @@ verdict () { # VALUE OP LIMIT
 }
 mb () { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-row () { printf '%-34s %12s %12s %12s\n' "$@"; }
+row () { printf '%-34s' "$1"; shift; printf ' %12s' "$@"; printf '\n'; }
 
 echo
 echo "Switchyard benchmark — $(nproc) CPUs, $(uname -m), wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), ${DURATION}s per run"
 echo "upstream: tests/mock-upstream, a fresh pair per target (non-stream: 5-chunk answer; stream: --chunks 100)"
 echo
-row "metric" "direct" "nginx" "switchyard"
-row "----------------------------------" "------------" "------------" "------------"
+row "metric" "${TARGETS[@]}"
+row "----------------------------------" $(for t in "${TARGETS[@]}"; do printf -- '------------ '; done)
 for spec in "c1.p50:c=1 p50 latency (ms)" "c1.p99:c=1 p99 latency (ms)" "c1.rps:c=1 requests/s" \
             "c32.p50:c=32 p50 latency (ms)" "c32.p99:c=32 p99 latency (ms)" "c32.rps:c=32 requests/s" \
             "s8.p50:stream 100 chunks c=8 p50 (ms)" "s8.rps:stream 100 chunks c=8 req/s" ; do
   key=${spec%%:*}; label=${spec#*:}
-  row "$label" "${R[direct.$key]}" "${R[nginx.$key]}" "${R[switchyard.$key]}"
+  row "$label" $(for t in "${TARGETS[@]}"; do printf '%s ' "${R[$t.$key]}"; done)
 done
-errs="${R[direct.c1.err]}/${R[direct.c32.err]}/${R[direct.s8.err]}"
-errn="${R[nginx.c1.err]}/${R[nginx.c32.err]}/${R[nginx.s8.err]}"
-errs2="${R[switchyard.c1.err]}/${R[switchyard.c32.err]}/${R[switchyard.s8.err]}"
-row "errors (c1/c32/stream)" "$errs" "$errn" "$errs2"
-row "sockets left open at its mocks" "${SOCKETS[direct]}" "${SOCKETS[nginx]}" "${SOCKETS[switchyard]}"
+row "errors (c1/c32/stream)" $(for t in "${TARGETS[@]}"; do printf '%s ' "${R[$t.c1.err]}/${R[$t.c32.err]}/${R[$t.s8.err]}"; done)
+row "sockets left open at its mocks" $(for t in "${TARGETS[@]}"; do printf '%s ' "${SOCKETS[$t]}"; done)
 echo
 
 NGINX_ADDED=$(added "${R[nginx.c1.p50]}" "${R[direct.c1.p50]}")
@@ -335,6 +382,22 @@ printf '%-52s %10s %10s %6s\n' "added p50 at c=1, switchyard (ms)" "$SY_ADDED" "
 printf '%-52s %10s %10s %6s\n' "added latency switchyard / nginx" "$LAT_RATIO" "<= 2" "$(verdict "$LAT_RATIO" '<=' 2)"
 printf '%-52s %10s %10s %6s\n' "requests/s at c=32 switchyard / nginx" "$RPS_RATIO" ">= 0.5" "$(verdict "$RPS_RATIO" '>=' 0.5)"
 printf '%-52s %10s %10s %6s\n' "stream req/s at c=8 switchyard / nginx (info)" "$STREAM_RATIO" "" ""
+# Translation's own cost: the same router, the same upstream format, called in
+# another format.
+TR_ADDED=$(added "${R[translated.c1.p50]}" "${R[switchyard.c1.p50]}")
+printf '%-52s %10s %10s %6s\n' "translated - passthrough p50 at c=1 (ms, info)" "$TR_ADDED" "" ""
+printf '%-52s %10s %10s %6s\n' "requests/s at c=32 translated / passthrough (info)" \
+       "$(ratio "${R[translated.c32.rps]}" "${R[switchyard.c32.rps]}")" "" ""
+printf '%-52s %10s %10s %6s\n' "stream req/s at c=8 translated / passthrough (info)" \
+       "$(ratio "${R[translated.s8.rps]}" "${R[switchyard.s8.rps]}")" "" ""
+if [ -n "$BASELINE" ]; then
+  printf '%-52s %10s %10s %6s\n' "passthrough p50 at c=1 switchyard - baseline (ms)" \
+         "$(added "${R[switchyard.c1.p50]}" "${R[baseline.c1.p50]}")" "" ""
+  printf '%-52s %10s %10s %6s\n' "passthrough req/s at c=32 switchyard / baseline" \
+         "$(ratio "${R[switchyard.c32.rps]}" "${R[baseline.c32.rps]}")" "" ""
+  printf '%-52s %10s %10s %6s\n' "passthrough streams/s at c=8 switchyard / baseline" \
+         "$(ratio "${R[switchyard.s8.rps]}" "${R[baseline.s8.rps]}")" "" ""
+fi
 printf '%-52s %10s %10s %6s\n' "switchyard RSS idle (MB)" "$(mb "$SY_RSS_IDLE")" "< 20" "$(verdict "$(mb "$SY_RSS_IDLE")" '<' 20)"
 printf '%-52s %10s %10s %6s\n' "switchyard RSS after $SENT requests (MB)" "$(mb "$SY_RSS_LOADED")" "< 40" \
        "$(if [ "$SENT" -ge "$RSS_REQUESTS" ]; then verdict "$(mb "$SY_RSS_LOADED")" '<' 40; else echo MISS; fi)"
