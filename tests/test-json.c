@@ -141,6 +141,42 @@ test_validate_agrees_with_json_glib (void)
   g_assert_cmpuint (accepted, >, 5000);
 }
 
+/* One value and nothing after it: json-glib would take the first of several
+ * (and leak the rest), so a request could smuggle a second object past us. */
+static void
+test_parse_one_value (void)
+{
+  static const char * const refused[] = {
+    "{\"model\":\"x\"} {\"model\":\"evil\"}", "[] []]]", "{} x", "1 2", "\"a\"\"b\"",
+  };
+  g_autoptr(JsonNode) ok = sy_json_parse (" {\"a\": [1, 2]} \n", 16, NULL);
+
+  g_assert_nonnull (ok);
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = sy_json_parse (refused[i], strlen (refused[i]), &error);
+
+      g_assert_null (node);
+      g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE);
+      g_assert_true (g_str_has_prefix (error->message, "Invalid JSON"));
+    }
+}
+
+/* Numbers too large for an integer clamp instead of overflowing a cast. */
+static void
+test_get_int_range (void)
+{
+  const char *text = "{\"huge\": 1e999, \"tiny\": -1e300, \"big\": 9.5e18, \"plain\": 42.9}";
+  g_autoptr(JsonNode) node = sy_json_parse (text, strlen (text), NULL);
+  JsonObject *object = json_node_get_object (node);
+
+  g_assert_cmpint (sy_json_get_int (object, "huge", 0), ==, G_MAXINT64);
+  g_assert_cmpint (sy_json_get_int (object, "tiny", 0), ==, G_MININT64);
+  g_assert_cmpint (sy_json_get_int (object, "big", 0), ==, G_MAXINT64);
+  g_assert_cmpint (sy_json_get_int (object, "plain", 0), ==, 42);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -149,6 +185,8 @@ main (int   argc,
   g_test_add_func ("/json/validate", test_validate);
   g_test_add_func ("/json/depth", test_depth);
   g_test_add_func ("/json/mentions", test_mentions);
+  g_test_add_func ("/json/parse-one-value", test_parse_one_value);
+  g_test_add_func ("/json/get-int-range", test_get_int_range);
   g_test_add_func ("/json/validate-agrees-with-json-glib", test_validate_agrees_with_json_glib);
   return g_test_run ();
 }

@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "switchyard"
 
+#include <math.h>
+
 #include "sy-json.h"
 
 /* The message below spells the limit out. */
@@ -306,6 +308,30 @@ sy_json_parse (const char  *data,
       return NULL;
     }
 
+  /* json-glib 1.6 takes the first of several values and leaks the rest, and is
+   * lax in other ways: it only ever sees strict, single-valued JSON. */
+  if (!g_utf8_validate (data, (gssize) length, NULL))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           "Invalid JSON: the text is not UTF-8");
+      return NULL;
+    }
+  {
+    Validator v = { data, data + length, 0 };
+    gboolean one_value = value (&v);
+
+    if (one_value)
+      skip_space (&v);
+    if (!one_value || v.p != v.end)
+      {
+        g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                     one_value ? "Invalid JSON: more than one value (at byte %" G_GSIZE_FORMAT ")"
+                               : "Invalid JSON: unexpected input at byte %" G_GSIZE_FORMAT,
+                     (gsize) (v.p - data));
+        return NULL;
+      }
+  }
+
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
     {
@@ -382,7 +408,18 @@ sy_json_get_int (JsonObject *object,
     return fallback;
   if (json_node_get_value_type (node) == G_TYPE_INT64)
     return json_node_get_int (node);
-  return (gint64) json_node_get_double (node);
+  {
+    double value = json_node_get_double (node);
+
+    /* 1e999 and friends: out of range for a cast, which would be undefined. */
+    if (isnan (value))
+      return fallback;
+    if (value >= 9.2e18)
+      return G_MAXINT64;
+    if (value <= -9.2e18)
+      return G_MININT64;
+    return (gint64) value;
+  }
 }
 
 double

@@ -8,6 +8,44 @@
 
 G_DEFINE_QUARK (sy-translate-error-quark, sy_translate_error)
 
+#define MAX_ERROR_MESSAGE 300
+
+void
+sy_translate_set_error (GError    **error,
+                        int         code,
+                        const char *format,
+                        ...)
+{
+  g_autofree char *message = NULL;
+  GString *clean;
+  va_list args;
+
+  if (error == NULL)
+    return;
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  clean = g_string_sized_new (strlen (message));
+  for (const char *p = message; *p != '\0' && clean->len < MAX_ERROR_MESSAGE; p++)
+    {
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        g_string_append_printf (clean, "\\x%02x", (guchar) *p);
+      else
+        g_string_append_c (clean, *p);
+    }
+  if (strlen (message) > clean->len && clean->len >= MAX_ERROR_MESSAGE)
+    {
+      /* Cut on a character boundary. */
+      const char *end = g_utf8_find_prev_char (clean->str, clean->str + clean->len);
+      if (end != NULL && !g_utf8_validate (end, clean->str + clean->len - end, NULL))
+        g_string_truncate (clean, (gsize) (end - clean->str));
+      g_string_append (clean, "…");
+    }
+  g_set_error_literal (error, SY_TRANSLATE_ERROR, code, clean->str);
+  g_string_free (clean, TRUE);
+}
+
 int
 sy_wire_for_kind (const char *kind)
 {

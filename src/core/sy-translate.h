@@ -45,6 +45,14 @@ typedef enum {
 } SyTranslateError;
 GQuark      sy_translate_error_quark (void);
 
+/* Sets a SY_TRANSLATE_ERROR whose message is safe to send back: one line (control
+ * characters from client-supplied names escaped) and at most a few hundred
+ * bytes, however long the name a client put in its request. */
+void        sy_translate_set_error  (GError    **error,
+                                     int         code,
+                                     const char *format,
+                                     ...) G_GNUC_PRINTF (3, 4);
+
 /* ------------------------------------------------------------ shared helpers */
 
 /* "prefix" followed by 24 random alphanumerics, e.g. "msg_…", "call_…". */

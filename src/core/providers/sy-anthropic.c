@@ -201,8 +201,8 @@ system_to_hub (JsonNode   *system,
 
           if (g_strcmp0 (sy_json_get_string (block, "type"), "text") != 0 || block_text == NULL)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("system[%u]: must be a text block"), i);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("system[%u]: must be a text block"), i);
               return FALSE;
             }
           if (text->len > 0 && *block_text != '\0')
@@ -242,8 +242,8 @@ image_source_to_url (JsonObject  *block,
 
       if (media_type == NULL || data == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("%s.source: a base64 source needs \"media_type\" and \"data\""), path);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("%s.source: a base64 source needs \"media_type\" and \"data\""), path);
           return NULL;
         }
       return g_strdup_printf ("data:%s;base64,%s", media_type, data);
@@ -254,14 +254,14 @@ image_source_to_url (JsonObject  *block,
 
       if (url == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("%s.source.url: must be a string"), path);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("%s.source.url: must be a string"), path);
           return NULL;
         }
       return g_strdup (url);
     }
-  g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-               _("%s.source: only base64 and url image sources are supported"), path);
+  sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                          _("%s.source: only base64 and url image sources are supported"), path);
   return NULL;
 }
 
@@ -283,8 +283,8 @@ tool_result_text (JsonNode    *content,
     }
   if (!JSON_NODE_HOLDS_ARRAY (content))
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("%s.content: must be a string or an array of content blocks"), path);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("%s.content: must be a string or an array of content blocks"), path);
       return FALSE;
     }
 
@@ -303,15 +303,15 @@ tool_result_text (JsonNode    *content,
         }
       else if (g_strcmp0 (type, "image") == 0)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("%s.content[%u]: images in tool results are not supported"), path, i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("%s.content[%u]: images in tool results are not supported"), path, i);
           return FALSE;
         }
       else
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("%s.content[%u]: unknown block type \"%s\""), path, i,
-                       type != NULL ? type : "");
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("%s.content[%u]: unknown block type \"%s\""), path, i,
+                                  type != NULL ? type : "");
           return FALSE;
         }
     }
@@ -360,8 +360,8 @@ message_to_hub (JsonObject  *message,
     }
   if (g_strcmp0 (role, "user") != 0 && g_strcmp0 (role, "assistant") != 0)
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("messages[%u].role: must be \"user\", \"assistant\" or \"system\""), index);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("messages[%u].role: must be \"user\", \"assistant\" or \"system\""), index);
       return FALSE;
     }
   user = g_str_equal (role, "user");
@@ -377,8 +377,8 @@ message_to_hub (JsonObject  *message,
     }
   if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content))
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("messages[%u].content: must be a string or an array of content blocks"), index);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("messages[%u].content: must be a string or an array of content blocks"), index);
       return FALSE;
     }
 
@@ -395,8 +395,8 @@ message_to_hub (JsonObject  *message,
 
       if (type == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("%s: must be an object with a \"type\""), path);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("%s: must be an object with a \"type\""), path);
           return FALSE;
         }
 
@@ -406,8 +406,8 @@ message_to_hub (JsonObject  *message,
 
           if (block_text == NULL)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("%s.text: must be a string"), path);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("%s.text: must be a string"), path);
               return FALSE;
             }
           if (user)
@@ -428,8 +428,8 @@ message_to_hub (JsonObject  *message,
 
           if (!user)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("%s: images are only supported in user messages"), path);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("%s: images are only supported in user messages"), path);
               return FALSE;
             }
           url = image_source_to_url (block, path, error);
@@ -451,20 +451,20 @@ message_to_hub (JsonObject  *message,
 
           if (user)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("%s: tool_use blocks are only allowed in assistant messages"), path);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("%s: tool_use blocks are only allowed in assistant messages"), path);
               return FALSE;
             }
           if (id == NULL || name == NULL)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("%s: a tool_use block needs \"id\" and \"name\""), path);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("%s: a tool_use block needs \"id\" and \"name\""), path);
               return FALSE;
             }
           if (input != NULL && !JSON_NODE_HOLDS_OBJECT (input))
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("%s.input: must be an object"), path);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("%s.input: must be an object"), path);
               return FALSE;
             }
           arguments = input != NULL ? sy_json_to_string (input) : g_strdup ("{}");
@@ -478,14 +478,14 @@ message_to_hub (JsonObject  *message,
 
           if (!user)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("%s: tool_result blocks are only allowed in user messages"), path);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("%s: tool_result blocks are only allowed in user messages"), path);
               return FALSE;
             }
           if (id == NULL)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("%s.tool_use_id: must be a string"), path);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("%s.tool_use_id: must be a string"), path);
               return FALSE;
             }
           if (!tool_result_text (member (block, "content"), path, result, error))
@@ -507,14 +507,14 @@ message_to_hub (JsonObject  *message,
         ;  /* encrypted for Anthropic only: nothing another model can use */
       else if (g_str_equal (type, "document"))
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("%s: document blocks are not supported"), path);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("%s: document blocks are not supported"), path);
           return FALSE;
         }
       else
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("%s: unknown block type \"%s\""), path, type);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("%s: unknown block type \"%s\""), path, type);
           return FALSE;
         }
     }
@@ -592,27 +592,27 @@ tools_to_hub (JsonObject  *request,
 
       if (tool == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("tools[%u]: must be an object"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("tools[%u]: must be an object"), i);
           return FALSE;
         }
       if (!is_null (type) && (!node_is_string (type) || !g_str_equal (json_node_get_string (type), "custom")))
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("tools[%u]: tool type \"%s\" is not supported"), i,
-                       node_is_string (type) ? json_node_get_string (type) : "?");
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("tools[%u]: tool type \"%s\" is not supported"), i,
+                                  node_is_string (type) ? json_node_get_string (type) : "?");
           return FALSE;
         }
       if (name == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("tools[%u].name: must be a string"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("tools[%u].name: must be a string"), i);
           return FALSE;
         }
       if (schema == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("tools[%u].input_schema: must be an object"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("tools[%u].input_schema: must be an object"), i);
           return FALSE;
         }
 
@@ -675,8 +675,8 @@ tool_choice_to_hub (JsonObject  *request,
     }
   else
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("tool_choice.type: \"%s\" is not supported"), type != NULL ? type : "");
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("tool_choice.type: \"%s\" is not supported"), type != NULL ? type : "");
       return FALSE;
     }
 
@@ -705,8 +705,8 @@ output_format_to_hub (JsonObject  *request,
   schema = sy_json_get_object (format, "schema");
   if (g_strcmp0 (sy_json_get_string (format, "type"), "json_schema") != 0 || schema == NULL)
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("%s: only {\"type\": \"json_schema\", \"schema\": {…}} is supported"), name);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("%s: only {\"type\": \"json_schema\", \"schema\": {…}} is supported"), name);
       return FALSE;
     }
 
@@ -754,8 +754,8 @@ sy_anthropic_request_to_hub (JsonObject  *request,
 
       if (message == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u]: must be an object"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u]: must be an object"), i);
           return NULL;
         }
       if (!message_to_hub (message, i, out, error))
@@ -780,8 +780,8 @@ sy_anthropic_request_to_hub (JsonObject  *request,
       for (guint i = 0; i < json_array_get_length (stops); i++)
         if (!node_is_string (json_array_get_element (stops, i)))
           {
-            g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                         _("stop_sequences[%u]: must be a string"), i);
+            sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                    _("stop_sequences[%u]: must be a string"), i);
             return NULL;
           }
       if (json_array_get_length (stops) > 0)
@@ -1276,8 +1276,8 @@ image_block (const char  *url,
 
   if (url == NULL)
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("%s.image_url: needs a \"url\""), path);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("%s.image_url: needs a \"url\""), path);
       return NULL;
     }
 
@@ -1296,8 +1296,8 @@ image_block (const char  *url,
   else
     {
       json_object_unref (source);
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("%s.image_url.url: must be a base64 data URL or an http(s) URL"), path);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("%s.image_url.url: must be a base64 data URL or an http(s) URL"), path);
       return NULL;
     }
 
@@ -1327,8 +1327,8 @@ hub_content_to_blocks (JsonNode    *content,
     }
   if (!JSON_NODE_HOLDS_ARRAY (content))
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("messages[%u].content: must be a string or an array of content parts"), index);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("messages[%u].content: must be a string or an array of content parts"), index);
       return FALSE;
     }
 
@@ -1345,8 +1345,8 @@ hub_content_to_blocks (JsonNode    *content,
 
           if (text == NULL)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("%s.%s: must be a string"), path, type);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("%s.%s: must be a string"), path, type);
               return FALSE;
             }
           if (*text != '\0')
@@ -1369,9 +1369,9 @@ hub_content_to_blocks (JsonNode    *content,
         }
       else
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("%s: content part type \"%s\" is not supported by Anthropic"), path,
-                       type != NULL ? type : "");
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("%s: content part type \"%s\" is not supported by Anthropic"), path,
+                                  type != NULL ? type : "");
           return FALSE;
         }
     }
@@ -1396,8 +1396,8 @@ tool_calls_to_blocks (JsonArray   *calls,
 
       if (name == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].tool_calls[%u].function.name: must be a string"), index, j);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].tool_calls[%u].function.name: must be a string"), index, j);
           return FALSE;
         }
       if (arguments == NULL || *arguments == '\0')
@@ -1409,8 +1409,8 @@ tool_calls_to_blocks (JsonArray   *calls,
         input = sy_json_parse (arguments, strlen (arguments), NULL);
       if (input == NULL || !JSON_NODE_HOLDS_OBJECT (input))
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].tool_calls[%u].function.arguments: not a JSON object"), index, j);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].tool_calls[%u].function.arguments: not a JSON object"), index, j);
           return FALSE;
         }
 
@@ -1474,8 +1474,8 @@ hub_messages_to_anthropic (JsonArray   *hub_messages,
 
       if (message == NULL || role == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].role: must be a string"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].role: must be a string"), i);
           return FALSE;
         }
 
@@ -1516,8 +1516,8 @@ hub_messages_to_anthropic (JsonArray   *hub_messages,
 
           if (id == NULL)
             {
-              g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                           _("messages[%u].tool_call_id: must be a string"), i);
+              sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                      _("messages[%u].tool_call_id: must be a string"), i);
               return FALSE;
             }
           block = json_object_new ();
@@ -1529,8 +1529,8 @@ hub_messages_to_anthropic (JsonArray   *hub_messages,
         }
       else
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].role: \"%s\" is not supported by Anthropic"), i, role);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].role: \"%s\" is not supported by Anthropic"), i, role);
           return FALSE;
         }
     }
@@ -1555,15 +1555,15 @@ hub_tools_to_anthropic (JsonObject  *hub,
 
       if (g_strcmp0 (type, "function") != 0)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("tools[%u]: tool type \"%s\" is not supported by Anthropic"), i,
-                       type != NULL ? type : "");
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("tools[%u]: tool type \"%s\" is not supported by Anthropic"), i,
+                                  type != NULL ? type : "");
           return FALSE;
         }
       if (name == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("tools[%u].function.name: must be a string"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("tools[%u].function.name: must be a string"), i);
           return FALSE;
         }
       out = json_object_new ();

@@ -302,9 +302,9 @@ image_part_new (const char  *url,
       return part;
     }
 
-  g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-               _("messages[%u].content[%u].image_url: the URL must be a base64 data URL or an http(s) URL"),
-               message, index);
+  sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                          _("messages[%u].content[%u].image_url: the URL must be a base64 data URL or an http(s) URL"),
+                          message, index);
   return NULL;
 }
 
@@ -325,8 +325,8 @@ content_part_new (JsonObject  *element,
 
       if (text == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].content[%u].%s: must be a string"), message, index, type);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].content[%u].%s: must be a string"), message, index, type);
           return NULL;
         }
       return *text != '\0' ? text_part_new (text) : NULL;
@@ -352,9 +352,9 @@ content_part_new (JsonObject  *element,
           g_autofree char *mime_type = g_strconcat ("audio/", format, NULL);
           return inline_data_part_new (mime_type, data);
         }
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("messages[%u].content[%u].input_audio: data and format are required"),
-                   message, index);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("messages[%u].content[%u].input_audio: data and format are required"),
+                              message, index);
       return NULL;
     }
 
@@ -366,15 +366,15 @@ content_part_new (JsonObject  *element,
 
       if (sy_data_url_split (sy_json_get_string (file, "file_data"), &media_type, &data))
         return inline_data_part_new (*media_type != '\0' ? media_type : "application/pdf", data);
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("messages[%u].content[%u].file: only inline file_data (a base64 data URL) can be sent to Gemini"),
-                   message, index);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("messages[%u].content[%u].file: only inline file_data (a base64 data URL) can be sent to Gemini"),
+                              message, index);
       return NULL;
     }
 
-  g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-               _("messages[%u].content[%u].type: \"%s\" is not supported here"),
-               message, index, type != NULL ? type : "");
+  sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                          _("messages[%u].content[%u].type: \"%s\" is not supported here"),
+                          message, index, type != NULL ? type : "");
   return NULL;
 }
 
@@ -401,8 +401,8 @@ add_content (RequestBuilder  *builder,
 
   if (!JSON_NODE_HOLDS_ARRAY (content))
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("messages[%u].content: must be a string or an array of parts"), message);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("messages[%u].content: must be a string or an array of parts"), message);
       return FALSE;
     }
 
@@ -415,8 +415,8 @@ add_content (RequestBuilder  *builder,
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].content[%u]: must be an object"), message, i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].content[%u]: must be an object"), message, i);
           return FALSE;
         }
       part = content_part_new (json_node_get_object (node), g_str_equal (role, "user"),
@@ -454,16 +454,16 @@ call_args_parse (JsonObject  *function,
   parsed = sy_json_parse (text, strlen (text), NULL);
   if (parsed == NULL)
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("messages[%u].tool_calls[%u].function.arguments: not valid JSON"),
-                   message, index);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("messages[%u].tool_calls[%u].function.arguments: not valid JSON"),
+                              message, index);
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (parsed))
     {
-      g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                   _("messages[%u].tool_calls[%u].function.arguments: must be a JSON object"),
-                   message, index);
+      sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                              _("messages[%u].tool_calls[%u].function.arguments: must be a JSON object"),
+                              message, index);
       return NULL;
     }
   return g_steal_pointer (&parsed);
@@ -488,9 +488,9 @@ add_tool_calls (RequestBuilder  *builder,
 
       if (name == NULL || *name == '\0')
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].tool_calls[%u].function.name: a function name is required"),
-                       message, i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].tool_calls[%u].function.name: a function name is required"),
+                                  message, i);
           return FALSE;
         }
       args = call_args_parse (function, message, i, error);
@@ -577,16 +577,16 @@ add_message (RequestBuilder  *builder,
 
       if (id == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].tool_call_id: a tool message needs the id of the call it answers"),
-                       index);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].tool_call_id: a tool message needs the id of the call it answers"),
+                                  index);
           return FALSE;
         }
       if (name == NULL)
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u].tool_call_id: no earlier assistant tool call has the id \"%s\""),
-                       index, id);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u].tool_call_id: no earlier assistant tool call has the id \"%s\""),
+                                  index, id);
           return FALSE;
         }
       add_function_response (builder, name, content);
@@ -600,8 +600,8 @@ add_message (RequestBuilder  *builder,
       return TRUE;
     }
 
-  g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-               _("messages[%u].role: \"%s\" is not a known role"), index, role != NULL ? role : "");
+  sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                          _("messages[%u].role: \"%s\" is not a known role"), index, role != NULL ? role : "");
   return FALSE;
 }
 
@@ -626,14 +626,14 @@ tools_from_hub (JsonArray  *tools,
 
       if (type != NULL && !g_str_equal (type, "function"))
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("tools[%u].type: only function tools can be sent to Gemini"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("tools[%u].type: only function tools can be sent to Gemini"), i);
           return NULL;
         }
       if (name == NULL || *name == '\0')
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("tools[%u].function.name: a function name is required"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("tools[%u].function.name: a function name is required"), i);
           return NULL;
         }
 
@@ -806,8 +806,8 @@ generation_config_from_hub (JsonObject  *hub,
       else
         {
           json_object_unref (thinking);
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("reasoning_effort: \"%s\" is not one of low, medium or high"), effort);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("reasoning_effort: \"%s\" is not one of low, medium or high"), effort);
           return FALSE;
         }
       json_object_set_int_member (thinking, "thinkingBudget", budget);
@@ -848,8 +848,8 @@ sy_gemini_request_from_hub (JsonObject  *hub,
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
-          g_set_error (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
-                       _("messages[%u]: must be an object"), i);
+          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
+                                  _("messages[%u]: must be an object"), i);
           return NULL;
         }
       if (!add_message (&builder, json_node_get_object (node), i, error))
@@ -1332,6 +1332,7 @@ contents_with_signatures (JsonNode *contents)
 {
   JsonArray *list = json_node_get_array (contents);
   JsonArray *copy = json_array_new ();
+  JsonNode *result;
 
   for (guint i = 0; i < json_array_get_length (list); i++)
     {
@@ -1366,7 +1367,9 @@ contents_with_signatures (JsonNode *contents)
         }
       json_array_add_object_element (copy, object_replacing (json_node_get_object (content), "parts", new_parts));
     }
-  return json_node_init_array (json_node_alloc (), copy);
+  result = json_node_init_array (json_node_alloc (), copy);
+  json_array_unref (copy);
+  return result;
 }
 
 SoupMessage *

@@ -23,13 +23,13 @@ set_invalid (GError    **error,
              const char *format,
              ...)
 {
+  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  g_propagate_error (error, g_error_new_valist (SY_TRANSLATE_ERROR,
-                                                SY_TRANSLATE_ERROR_INVALID,
-                                                format, args));
+  message = g_strdup_vprintf (format, args);
   va_end (args);
+  sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID, "%s", message);
   return FALSE;
 }
 
