@@ -469,6 +469,59 @@ sy_test_json_double (JsonNode   *root,
   return json_node_get_double (node);
 }
 
+gint64
+sy_test_json_int (JsonNode   *root,
+                  const char *path)
+{
+  JsonNode *node = sy_test_json_path (root, path);
+
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
+  return json_node_get_int (node);
+}
+
+guint
+sy_test_json_length (JsonNode   *root,
+                     const char *path)
+{
+  JsonNode *node = sy_test_json_path (root, path);
+
+  g_assert_nonnull (node);
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return json_array_get_length (json_node_get_array (node));
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_get_size (json_node_get_object (node));
+}
+
+gboolean
+sy_test_json_is_null (JsonNode   *root,
+                      const char *path)
+{
+  JsonNode *node = sy_test_json_path (root, path);
+
+  return node != NULL && JSON_NODE_HOLDS_NULL (node);
+}
+
+JsonNode *
+sy_test_json_parse (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = sy_json_parse (text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+JsonNode *
+sy_test_json_node_take (JsonObject *object)
+{
+  JsonNode *node = json_node_init_object (json_node_alloc (), object);
+
+  json_object_unref (object);
+  return node;
+}
+
 GPtrArray *
 sy_test_history (const char *db_path)
 {

@@ -110,6 +110,21 @@ const char *sy_test_json_string (JsonNode   *root,
                                  const char *path);
 double      sy_test_json_double (JsonNode   *root,
                                  const char *path);
+/* The integer at @path, which must be there. */
+gint64      sy_test_json_int    (JsonNode   *root,
+                                 const char *path);
+/* The length of the array, or the size of the object, at @path (which must be
+ * one of them). */
+guint       sy_test_json_length (JsonNode   *root,
+                                 const char *path);
+/* TRUE when @path is there and JSON null. */
+gboolean    sy_test_json_is_null (JsonNode  *root,
+                                  const char *path);
+
+/* @text parsed with sy_json_parse (), asserting it is JSON. */
+JsonNode   *sy_test_json_parse  (const char *text);
+/* A node that takes @object's reference. */
+JsonNode   *sy_test_json_node_take (JsonObject *object);
 
 /* The history rows (newest first) after the server flushed them. */
 GPtrArray  *sy_test_history     (const char *db_path);

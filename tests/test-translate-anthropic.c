@@ -14,55 +14,45 @@
 static JsonObject *
 parse_object (const char *json)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = sy_json_parse (json, strlen (json), &error);
+  g_autoptr(JsonNode) node = sy_test_json_parse (json);
 
-  g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
   return json_object_ref (json_node_get_object (node));
 }
 
-/* The member at a dotted path ("messages.1.content.0.text"); NULL when absent. */
+/* The sy_test_json_* lookups on an object (paths like "messages.1.content.0.text"):
+ * a node that shares @root, for the length of a call. */
+#define ON_OBJECT(lookup, root, path) \
+  ({ g_autoptr(JsonNode) wrapper_ = json_node_init_object (json_node_alloc (), (root)); \
+     lookup (wrapper_, (path)); })
+
 static JsonNode *
 at (JsonObject *root,
     const char *path)
 {
-  g_autoptr(JsonNode) wrapper = json_node_init_object (json_node_alloc (), root);
-
-  return sy_test_json_path (wrapper, path);
+  return ON_OBJECT (sy_test_json_path, root, path);
 }
 
 static const char *
 str_at (JsonObject *root,
         const char *path)
 {
-  JsonNode *node = at (root, path);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return ON_OBJECT (sy_test_json_string, root, path);
 }
 
 static gint64
 int_at (JsonObject *root,
         const char *path)
 {
-  JsonNode *node = at (root, path);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
-  return json_node_get_int (node);
+  return ON_OBJECT (sy_test_json_int, root, path);
 }
 
 static double
 double_at (JsonObject *root,
            const char *path)
 {
-  JsonNode *node = at (root, path);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
-  return json_node_get_double (node);
+  g_assert_nonnull (at (root, path));
+  return ON_OBJECT (sy_test_json_double, root, path);
 }
 
 static guint
@@ -73,16 +63,14 @@ len_at (JsonObject *root,
 
   g_assert_nonnull (node);
   g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
-  return json_array_get_length (json_node_get_array (node));
+  return ON_OBJECT (sy_test_json_length, root, path);
 }
 
 static gboolean
 null_at (JsonObject *root,
          const char *path)
 {
-  JsonNode *node = at (root, path);
-
-  return node != NULL && JSON_NODE_HOLDS_NULL (node);
+  return ON_OBJECT (sy_test_json_is_null, root, path);
 }
 
 /* The member at @path equals the JSON @expected (structure and values). */

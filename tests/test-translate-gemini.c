@@ -12,44 +12,24 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static JsonNode *
-parse (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = sy_json_parse (text, strlen (text), &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (node);
-  return node;
-}
-
-static JsonNode *
-node_take (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
 /* The hub request @hub_json as a Gemini request, asserting it translates. */
 static JsonNode *
 to_gemini (const char *hub_json)
 {
-  g_autoptr(JsonNode) hub = parse (hub_json);
+  g_autoptr(JsonNode) hub = sy_test_json_parse (hub_json);
   g_autoptr(GError) error = NULL;
   JsonObject *request = sy_gemini_request_from_hub (json_node_get_object (hub), &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (request);
-  return node_take (request);
+  return sy_test_json_node_take (request);
 }
 
 static void
 assert_request_invalid (const char *hub_json,
                         const char *message_part)
 {
-  g_autoptr(JsonNode) hub = parse (hub_json);
+  g_autoptr(JsonNode) hub = sy_test_json_parse (hub_json);
   g_autoptr(GError) error = NULL;
   JsonObject *request = sy_gemini_request_from_hub (json_node_get_object (hub), &error);
 
@@ -63,13 +43,13 @@ static JsonNode *
 to_hub (const char *gemini_json,
         const char *model)
 {
-  g_autoptr(JsonNode) response = parse (gemini_json);
+  g_autoptr(JsonNode) response = sy_test_json_parse (gemini_json);
   g_autoptr(GError) error = NULL;
   JsonObject *completion = sy_gemini_response_to_hub (json_node_get_object (response), model, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (completion);
-  return node_take (completion);
+  return sy_test_json_node_take (completion);
 }
 
 /* The compact JSON text at @path (NULL when absent). */
@@ -90,30 +70,6 @@ assert_json_at (JsonNode   *root,
   g_autofree char *got = json_at (root, path);
 
   g_assert_cmpstr (got, ==, expected);
-}
-
-static gint64
-int_at (JsonNode   *root,
-        const char *path)
-{
-  JsonNode *node = sy_test_json_path (root, path);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
-  return json_node_get_int (node);
-}
-
-static gsize
-length_at (JsonNode   *root,
-           const char *path)
-{
-  JsonNode *node = sy_test_json_path (root, path);
-
-  g_assert_nonnull (node);
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return json_array_get_length (json_node_get_array (node));
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_get_size (json_node_get_object (node));
 }
 
 /* Does any object under @node have a member @name? */
@@ -164,7 +120,7 @@ test_request_text (void)
   g_assert_null (sy_test_json_path (out, "generationConfig"));
   g_assert_null (sy_test_json_path (out, "tools"));
   g_assert_null (sy_test_json_path (out, "toolConfig"));
-  g_assert_cmpuint (length_at (out, ""), ==, 2);
+  g_assert_cmpuint (sy_test_json_length (out, ""), ==, 2);
 }
 
 static void
@@ -181,7 +137,7 @@ test_request_multi_turn (void)
     "  {\"role\":\"assistant\",\"content\":\"Anything else?\"},"
     "  {\"role\":\"user\",\"content\":\"No, thanks.\"}]}");
 
-  g_assert_cmpuint (length_at (out, "contents"), ==, 5);
+  g_assert_cmpuint (sy_test_json_length (out, "contents"), ==, 5);
   assert_json_at (out, "contents.0", "{\"role\":\"user\",\"parts\":[{\"text\":\"Hi, I'm Ana.\"}]}");
   /* reasoning_content is not sent back. */
   assert_json_at (out, "contents.1", "{\"role\":\"model\",\"parts\":[{\"text\":\"Hello Ana!\"}]}");
@@ -206,7 +162,7 @@ test_request_images (void)
     "  {\"type\":\"image_url\",\"image_url\":{\"url\":\"http://example.com/photos/12345\"}},"
     "  {\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/a.gif\"}}]}]}");
 
-  g_assert_cmpuint (length_at (out, "contents.0.parts"), ==, 5);
+  g_assert_cmpuint (sy_test_json_length (out, "contents.0.parts"), ==, 5);
   assert_json_at (out, "contents.0.parts.0", "{\"text\":\"Compare these.\"}");
   assert_json_at (out, "contents.0.parts.1",
                   "{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"iVBORw0KGgoAAAANSUhEUgAAAAE=\"}}");
@@ -261,7 +217,7 @@ test_request_tools (void)
 {
   g_autoptr(JsonNode) out = to_gemini (tools_request);
 
-  g_assert_cmpuint (length_at (out, "contents"), ==, 5);
+  g_assert_cmpuint (sy_test_json_length (out, "contents"), ==, 5);
   assert_json_at (out, "contents.0", "{\"role\":\"user\",\"parts\":[{\"text\":\"Weather in Paris and Tokyo?\"}]}");
   /* The parallel calls are one model turn; arguments are parsed objects. */
   assert_json_at (out, "contents.1",
@@ -279,8 +235,8 @@ test_request_tools (void)
   assert_json_at (out, "contents.3", "{\"role\":\"model\",\"parts\":[{\"text\":\"Paris 18, Tokyo 24.\"}]}");
   assert_json_at (out, "contents.4", "{\"role\":\"user\",\"parts\":[{\"text\":\"Thanks\"}]}");
 
-  g_assert_cmpuint (length_at (out, "tools"), ==, 1);
-  g_assert_cmpuint (length_at (out, "tools.0.functionDeclarations"), ==, 2);
+  g_assert_cmpuint (sy_test_json_length (out, "tools"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (out, "tools.0.functionDeclarations"), ==, 2);
   assert_json_at (out, "tools.0.functionDeclarations.0",
                   "{\"name\":\"get_weather\",\"description\":\"Current weather\",\"parameters\":{"
                   "\"type\":\"object\",\"properties\":{"
@@ -344,8 +300,8 @@ test_function_round_trip (void)
   json_array_add_object_element (messages, result);
   json_object_set_array_member (hub, "messages", messages);
 
-  hub_node = node_take (json_object_ref (hub));
-  out = node_take (sy_gemini_request_from_hub (hub, &error));
+  hub_node = sy_test_json_node_take (json_object_ref (hub));
+  out = sy_test_json_node_take (sy_gemini_request_from_hub (hub, &error));
   g_assert_no_error (error);
 
   assert_json_at (out, "contents.1",
@@ -450,14 +406,14 @@ test_request_generation_config (void)
 
   g_assert_cmpfloat (sy_test_json_double (out, "generationConfig.temperature"), ==, 0.25);
   g_assert_cmpfloat (sy_test_json_double (out, "generationConfig.topP"), ==, 0.9);
-  g_assert_cmpint (int_at (out, "generationConfig.maxOutputTokens"), ==, 2048);
+  g_assert_cmpint (sy_test_json_int (out, "generationConfig.maxOutputTokens"), ==, 2048);
   assert_json_at (out, "generationConfig.stopSequences", "[\"END\",\"\\n\\n\"]");
-  g_assert_cmpint (int_at (out, "generationConfig.candidateCount"), ==, 2);
-  g_assert_cmpint (int_at (out, "generationConfig.seed"), ==, 42);
+  g_assert_cmpint (sy_test_json_int (out, "generationConfig.candidateCount"), ==, 2);
+  g_assert_cmpint (sy_test_json_int (out, "generationConfig.seed"), ==, 42);
   g_assert_cmpfloat (sy_test_json_double (out, "generationConfig.presencePenalty"), ==, 0.5);
   g_assert_cmpfloat (sy_test_json_double (out, "generationConfig.frequencyPenalty"), ==, -0.5);
   assert_json_at (out, "generationConfig.thinkingConfig", "{\"thinkingBudget\":8192,\"includeThoughts\":true}");
-  g_assert_cmpuint (length_at (out, "generationConfig"), ==, 9);
+  g_assert_cmpuint (sy_test_json_length (out, "generationConfig"), ==, 9);
   g_assert_false (mentions_member (out, "logit_bias"));
 
   {
@@ -534,9 +490,9 @@ test_response_text (void)
   g_assert_cmpstr (sy_test_json_string (out, "id"), ==, "JRkGaf3TJPm-nvgPkaKq4Ag");
   g_assert_cmpstr (sy_test_json_string (out, "object"), ==, "chat.completion");
   g_assert_cmpstr (sy_test_json_string (out, "model"), ==, "gemini-2.5-pro");
-  g_assert_cmpint (int_at (out, "created"), >, 1600000000);
-  g_assert_cmpuint (length_at (out, "choices"), ==, 1);
-  g_assert_cmpint (int_at (out, "choices.0.index"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (out, "created"), >, 1600000000);
+  g_assert_cmpuint (sy_test_json_length (out, "choices"), ==, 1);
+  g_assert_cmpint (sy_test_json_int (out, "choices.0.index"), ==, 0);
   g_assert_cmpstr (sy_test_json_string (out, "choices.0.message.role"), ==, "assistant");
   g_assert_cmpstr (sy_test_json_string (out, "choices.0.message.content"), ==, "The capital of Japan is Tokyo.");
   g_assert_cmpstr (sy_test_json_string (out, "choices.0.message.reasoning_content"), ==,
@@ -565,16 +521,16 @@ test_response_function_calls (void)
   g_assert_true (g_str_has_prefix (sy_test_json_string (out, "id"), "chatcmpl-"));
   g_assert_cmpstr (sy_test_json_string (out, "model"), ==, "gemini-2.0-flash");
   g_assert_cmpstr (sy_test_json_string (out, "choices.0.message.content"), ==, "Let me look.");
-  g_assert_cmpuint (length_at (out, "choices.0.message.tool_calls"), ==, 2);
+  g_assert_cmpuint (sy_test_json_length (out, "choices.0.message.tool_calls"), ==, 2);
   assert_json_at (out, "choices.0.message.tool_calls.0",
                   "{\"id\":\"fc-7\",\"type\":\"function\",\"function\":{\"name\":\"search\","
                   "\"arguments\":\"{\\\"q\\\":\\\"café\\\",\\\"limit\\\":3,\\\"filters\\\":{\\\"open\\\":true}}\"}}");
   g_assert_true (g_str_has_prefix (sy_test_json_string (out, "choices.0.message.tool_calls.1.id"), "call_"));
   g_assert_cmpstr (sy_test_json_string (out, "choices.0.message.tool_calls.1.function.arguments"), ==, "{}");
   g_assert_cmpstr (sy_test_json_string (out, "choices.0.finish_reason"), ==, "tool_calls");
-  g_assert_cmpint (int_at (out, "usage.prompt_tokens"), ==, 50);
-  g_assert_cmpint (int_at (out, "usage.completion_tokens"), ==, 20);
-  g_assert_cmpint (int_at (out, "usage.completion_tokens_details.reasoning_tokens"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (out, "usage.prompt_tokens"), ==, 50);
+  g_assert_cmpint (sy_test_json_int (out, "usage.completion_tokens"), ==, 20);
+  g_assert_cmpint (sy_test_json_int (out, "usage.completion_tokens_details.reasoning_tokens"), ==, 0);
 }
 
 static void
@@ -620,12 +576,12 @@ test_response_blocked (void)
     " \"usageMetadata\":{\"promptTokenCount\":12,\"totalTokenCount\":12},"
     " \"modelVersion\":\"gemini-2.0-flash\",\"responseId\":\"blk\"}", "gemini-2.0-flash");
 
-  g_assert_cmpuint (length_at (out, "choices"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (out, "choices"), ==, 1);
   g_assert_true (JSON_NODE_HOLDS_NULL (sy_test_json_path (out, "choices.0.message.content")));
   g_assert_cmpstr (sy_test_json_string (out, "choices.0.message.role"), ==, "assistant");
   g_assert_cmpstr (sy_test_json_string (out, "choices.0.finish_reason"), ==, "content_filter");
-  g_assert_cmpint (int_at (out, "usage.prompt_tokens"), ==, 12);
-  g_assert_cmpint (int_at (out, "usage.completion_tokens"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (out, "usage.prompt_tokens"), ==, 12);
+  g_assert_cmpint (sy_test_json_int (out, "usage.completion_tokens"), ==, 0);
 }
 
 static void
@@ -638,16 +594,16 @@ test_response_candidates (void)
     "  {\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Tails\"}]},\"finishReason\":\"MAX_TOKENS\",\"index\":1}]}",
     "g");
 
-  g_assert_cmpuint (length_at (out, "choices"), ==, 2);
+  g_assert_cmpuint (sy_test_json_length (out, "choices"), ==, 2);
   g_assert_cmpstr (sy_test_json_string (out, "choices.1.message.content"), ==, "Tails");
-  g_assert_cmpint (int_at (out, "choices.1.index"), ==, 1);
+  g_assert_cmpint (sy_test_json_int (out, "choices.1.index"), ==, 1);
   g_assert_cmpstr (sy_test_json_string (out, "choices.1.finish_reason"), ==, "length");
 }
 
 static void
 test_response_error (void)
 {
-  g_autoptr(JsonNode) response = parse (
+  g_autoptr(JsonNode) response = sy_test_json_parse (
     "{\"error\":{\"code\":400,\"message\":\"* GenerateContentRequest.contents: contents is not specified\\n\","
     " \"status\":\"INVALID_ARGUMENT\"}}");
   g_autoptr(GError) error = NULL;
@@ -694,7 +650,7 @@ chunk_node (GPtrArray *chunks,
             guint      i)
 {
   g_assert_cmpuint (i, <, chunks->len);
-  return node_take (json_object_ref (g_ptr_array_index (chunks, i)));
+  return sy_test_json_node_take (json_object_ref (g_ptr_array_index (chunks, i)));
 }
 
 static void
@@ -752,15 +708,15 @@ test_stream_recorded (void)
   assert_chunk_delta (chunks, 3, "{\"content\":\"both.\"}");
 
   call0 = chunk_node (chunks, 4);
-  g_assert_cmpuint (length_at (call0, "choices.0.delta.tool_calls"), ==, 1);
-  g_assert_cmpint (int_at (call0, "choices.0.delta.tool_calls.0.index"), ==, 0);
+  g_assert_cmpuint (sy_test_json_length (call0, "choices.0.delta.tool_calls"), ==, 1);
+  g_assert_cmpint (sy_test_json_int (call0, "choices.0.delta.tool_calls.0.index"), ==, 0);
   g_assert_true (g_str_has_prefix (sy_test_json_string (call0, "choices.0.delta.tool_calls.0.id"), "call_"));
   g_assert_cmpstr (sy_test_json_string (call0, "choices.0.delta.tool_calls.0.type"), ==, "function");
   g_assert_cmpstr (sy_test_json_string (call0, "choices.0.delta.tool_calls.0.function.name"), ==, "get_weather");
   g_assert_cmpstr (sy_test_json_string (call0, "choices.0.delta.tool_calls.0.function.arguments"), ==,
                    "{\"city\":\"Paris\"}");
   call1 = chunk_node (chunks, 5);
-  g_assert_cmpint (int_at (call1, "choices.0.delta.tool_calls.0.index"), ==, 1);
+  g_assert_cmpint (sy_test_json_int (call1, "choices.0.delta.tool_calls.0.index"), ==, 1);
   g_assert_cmpstr (sy_test_json_string (call1, "choices.0.delta.tool_calls.0.function.arguments"), ==,
                    "{\"city\":\"Tokyo\",\"unit\":\"celsius\"}");
   g_assert_cmpstr (sy_test_json_string (call1, "choices.0.delta.tool_calls.0.id"), !=,
@@ -772,7 +728,7 @@ test_stream_recorded (void)
 
   usage = chunk_node (chunks, 7);
   g_assert_cmpstr (sy_test_json_string (usage, "id"), ==, "mKr2aOWqM5uN1MkP2fGR0Qg");
-  g_assert_cmpuint (length_at (usage, "choices"), ==, 0);
+  g_assert_cmpuint (sy_test_json_length (usage, "choices"), ==, 0);
   assert_json_at (usage, "usage",
                   "{\"prompt_tokens\":61,\"completion_tokens\":101,\"total_tokens\":162,"
                   "\"prompt_tokens_details\":{\"cached_tokens\":32},"
@@ -833,9 +789,9 @@ test_stream_text_length (void)
   g_assert_cmpstr (sy_test_json_string (finish, "choices.0.finish_reason"), ==, "length");
   usage = chunk_node (chunks, 4);
   /* The last usageMetadata wins: it is cumulative. */
-  g_assert_cmpint (int_at (usage, "usage.prompt_tokens"), ==, 9);
-  g_assert_cmpint (int_at (usage, "usage.completion_tokens"), ==, 16);
-  g_assert_cmpint (int_at (usage, "usage.total_tokens"), ==, 25);
+  g_assert_cmpint (sy_test_json_int (usage, "usage.prompt_tokens"), ==, 9);
+  g_assert_cmpint (sy_test_json_int (usage, "usage.completion_tokens"), ==, 16);
+  g_assert_cmpint (sy_test_json_int (usage, "usage.total_tokens"), ==, 25);
 }
 
 static void
@@ -946,7 +902,7 @@ send_built (const char *model,
   g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) request = parse (request_json != NULL ? request_json :
+  g_autoptr(JsonNode) request = sy_test_json_parse (request_json != NULL ? request_json :
     "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}],"
     " \"generationConfig\":{\"temperature\":0.5},"
     " \"model\":\"evil\",\"stream\":true,\"api_key\":\"client-key\",\"apiKey\":\"k2\",\"base_url\":\"http://evil\","
@@ -1008,10 +964,10 @@ test_build (void)
   g_assert_null (soup_message_headers_get_one (seen.headers, "Authorization"));
   g_assert_cmpstr (soup_message_headers_get_content_type (seen.headers, NULL), ==, "application/json");
   g_assert_cmpstr (soup_message_headers_get_one (seen.headers, "Accept"), ==, "application/json");
-  body = parse (seen.body);
+  body = sy_test_json_parse (seen.body);
   assert_json_at (body, "contents", "[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}]");
   g_assert_cmpfloat (sy_test_json_double (body, "generationConfig.temperature"), ==, 0.5);
-  g_assert_cmpuint (length_at (body, ""), ==, 2);
+  g_assert_cmpuint (sy_test_json_length (body, ""), ==, 2);
   g_assert_null (strstr (seen.body, "client-key"));
   g_assert_null (strstr (seen.body, "evil"));
   seen_clear (&seen);
@@ -1043,7 +999,7 @@ test_build_signatures (void)
   g_autoptr(JsonNode) older = NULL;
 
   send_built ("gemini-3-pro-preview", FALSE, "k", request, &seen, &url);
-  body = parse (seen.body);
+  body = sy_test_json_parse (seen.body);
   assert_json_at (body, "contents.1.parts.0",
                   "{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"city\":\"Paris\"}},"
                   "\"thoughtSignature\":\"skip_thought_signature_validator\"}");
@@ -1054,7 +1010,7 @@ test_build_signatures (void)
   g_clear_pointer (&url, g_free);
 
   send_built ("gemini-2.5-flash", FALSE, "k", request, &seen, &url);
-  older = parse (seen.body);
+  older = sy_test_json_parse (seen.body);
   g_assert_null (sy_test_json_path (older, "contents.1.parts.0.thoughtSignature"));
   seen_clear (&seen);
 }
@@ -1062,7 +1018,7 @@ test_build_signatures (void)
 static void
 test_build_url (void)
 {
-  g_autoptr(JsonNode) request = parse ("{\"contents\":[]}");
+  g_autoptr(JsonNode) request = sy_test_json_parse ("{\"contents\":[]}");
   SyProvider provider = { 0 };
 
   provider.id = (char *) "google";

@@ -14,37 +14,17 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-static JsonNode *
-parse (const char *json)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *node = sy_json_parse (json, strlen (json), &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (node);
-  return node;
-}
-
-static JsonNode *
-wrap (JsonObject *object)
-{
-  JsonNode *node = json_node_init_object (json_node_alloc (), object);
-
-  json_object_unref (object);
-  return node;
-}
-
 /* The hub request for @json, which must translate. */
 static JsonNode *
 to_hub (const char *json)
 {
-  g_autoptr(JsonNode) request = parse (json);
+  g_autoptr(JsonNode) request = sy_test_json_parse (json);
   g_autoptr(GError) error = NULL;
   JsonObject *hub = sy_responses_request_to_hub (json_node_get_object (request), &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (hub);
-  return wrap (hub);
+  return sy_test_json_node_take (hub);
 }
 
 /* Asserts @json is refused as invalid with a message containing @needle. */
@@ -52,7 +32,7 @@ static void
 assert_refused (const char *json,
                 const char *needle)
 {
-  g_autoptr(JsonNode) request = parse (json);
+  g_autoptr(JsonNode) request = sy_test_json_parse (json);
   g_autoptr(GError) error = NULL;
   JsonObject *hub = sy_responses_request_to_hub (json_node_get_object (request), &error);
 
@@ -65,45 +45,12 @@ assert_refused (const char *json,
 static JsonNode *
 from_hub (const char *json)
 {
-  g_autoptr(JsonNode) completion = parse (json);
+  g_autoptr(JsonNode) completion = sy_test_json_parse (json);
 
-  return wrap (sy_responses_response_from_hub (json_node_get_object (completion)));
+  return sy_test_json_node_take (sy_responses_response_from_hub (json_node_get_object (completion)));
 }
 
 #define STR(root, path) sy_test_json_string ((root), (path))
-
-static gint64
-num (JsonNode   *root,
-     const char *path)
-{
-  JsonNode *node = sy_test_json_path (root, path);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
-  return json_node_get_int (node);
-}
-
-static guint
-len (JsonNode   *root,
-     const char *path)
-{
-  JsonNode *node = sy_test_json_path (root, path);
-
-  g_assert_nonnull (node);
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return json_array_get_length (json_node_get_array (node));
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_get_size (json_node_get_object (node));
-}
-
-static gboolean
-is_null (JsonNode   *root,
-         const char *path)
-{
-  JsonNode *node = sy_test_json_path (root, path);
-
-  return node != NULL && JSON_NODE_HOLDS_NULL (node);
-}
 
 static gboolean
 has (JsonNode   *root,
@@ -133,7 +80,7 @@ test_request_string_input (void)
 
   g_assert_cmpstr (STR (hub, "model"), ==, "openai/gpt-4.1-mini");
   g_assert_true (flag (hub, "stream"));
-  g_assert_cmpuint (len (hub, "messages"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (hub, "messages"), ==, 1);
   g_assert_cmpstr (STR (hub, "messages.0.role"), ==, "user");
   g_assert_cmpstr (STR (hub, "messages.0.content"), ==, "Say hi");
   g_assert_false (has (hub, "store"));
@@ -161,14 +108,14 @@ test_request_items (void)
     " ],\"max_output_tokens\":256,\"temperature\":0.2,\"top_p\":0.9,\"user\":\"u-1\","
     " \"include\":[\"reasoning.encrypted_content\"]}");
 
-  g_assert_cmpuint (len (hub, "messages"), ==, 6);
+  g_assert_cmpuint (sy_test_json_length (hub, "messages"), ==, 6);
   g_assert_cmpstr (STR (hub, "messages.0.role"), ==, "system");
   g_assert_cmpstr (STR (hub, "messages.0.content"), ==, "You are terse.");
   g_assert_cmpstr (STR (hub, "messages.1.role"), ==, "system");
   g_assert_cmpstr (STR (hub, "messages.1.content"), ==, "Use metric units.");
 
   g_assert_cmpstr (STR (hub, "messages.2.role"), ==, "user");
-  g_assert_cmpuint (len (hub, "messages.2.content"), ==, 3);
+  g_assert_cmpuint (sy_test_json_length (hub, "messages.2.content"), ==, 3);
   g_assert_cmpstr (STR (hub, "messages.2.content.0.type"), ==, "text");
   g_assert_cmpstr (STR (hub, "messages.2.content.0.text"), ==, "What is in these?");
   g_assert_cmpstr (STR (hub, "messages.2.content.1.type"), ==, "image_url");
@@ -185,7 +132,7 @@ test_request_items (void)
   g_assert_cmpstr (STR (hub, "messages.4.content"), ==, "Be kind.");
   g_assert_cmpstr (STR (hub, "messages.5.content"), ==, "Thanks");
 
-  g_assert_cmpint (num (hub, "max_tokens"), ==, 256);
+  g_assert_cmpint (sy_test_json_int (hub, "max_tokens"), ==, 256);
   g_assert_false (has (hub, "max_output_tokens"));
   g_assert_cmpfloat_with_epsilon (sy_test_json_double (hub, "temperature"), 0.2, 1e-9);
   g_assert_cmpfloat_with_epsilon (sy_test_json_double (hub, "top_p"), 0.9, 1e-9);
@@ -218,7 +165,7 @@ test_request_function_round_trip (void)
     "           {\"type\":\"function\",\"name\":\"done\",\"parameters\":null,\"strict\":true}],"
     " \"tool_choice\":\"auto\",\"parallel_tool_calls\":true}");
 
-  g_assert_cmpuint (len (hub, "messages"), ==, 7);
+  g_assert_cmpuint (sy_test_json_length (hub, "messages"), ==, 7);
   g_assert_cmpstr (STR (hub, "messages.0.role"), ==, "system");
   g_assert_cmpstr (STR (hub, "messages.1.role"), ==, "user");
   g_assert_cmpstr (STR (hub, "messages.1.content.0.text"), ==, "List and count files");
@@ -226,7 +173,7 @@ test_request_function_round_trip (void)
   /* The assistant text and both calls are one turn. */
   g_assert_cmpstr (STR (hub, "messages.2.role"), ==, "assistant");
   g_assert_cmpstr (STR (hub, "messages.2.content"), ==, "Checking.");
-  g_assert_cmpuint (len (hub, "messages.2.tool_calls"), ==, 2);
+  g_assert_cmpuint (sy_test_json_length (hub, "messages.2.tool_calls"), ==, 2);
   g_assert_cmpstr (STR (hub, "messages.2.tool_calls.0.id"), ==, "call_A");
   g_assert_cmpstr (STR (hub, "messages.2.tool_calls.0.type"), ==, "function");
   g_assert_cmpstr (STR (hub, "messages.2.tool_calls.0.function.name"), ==, "shell");
@@ -242,12 +189,12 @@ test_request_function_round_trip (void)
 
   /* A call after tool results opens a new assistant turn with null content. */
   g_assert_cmpstr (STR (hub, "messages.5.role"), ==, "assistant");
-  g_assert_true (is_null (hub, "messages.5.content"));
-  g_assert_cmpuint (len (hub, "messages.5.tool_calls"), ==, 1);
+  g_assert_true (sy_test_json_is_null (hub, "messages.5.content"));
+  g_assert_cmpuint (sy_test_json_length (hub, "messages.5.tool_calls"), ==, 1);
   g_assert_cmpstr (STR (hub, "messages.5.tool_calls.0.id"), ==, "call_C");
   g_assert_cmpstr (STR (hub, "messages.6.tool_call_id"), ==, "call_C");
 
-  g_assert_cmpuint (len (hub, "tools"), ==, 2);
+  g_assert_cmpuint (sy_test_json_length (hub, "tools"), ==, 2);
   g_assert_cmpstr (STR (hub, "tools.0.type"), ==, "function");
   g_assert_cmpstr (STR (hub, "tools.0.function.name"), ==, "shell");
   g_assert_cmpstr (STR (hub, "tools.0.function.description"), ==, "Run a command");
@@ -281,7 +228,7 @@ test_request_text_format (void)
   g_assert_false (has (schema, "text"));
 
   g_assert_cmpstr (STR (object, "response_format.type"), ==, "json_object");
-  g_assert_cmpuint (len (object, "response_format"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (object, "response_format"), ==, 1);
   g_assert_false (has (text, "response_format"));
 
   assert_refused ("{\"input\":\"x\",\"text\":{\"format\":{\"type\":\"json_schema\",\"schema\":{}}}}",
@@ -333,7 +280,7 @@ test_request_tools_dropped (void)
   g_autoptr(JsonNode) only_hosted = to_hub ("{\"input\":\"x\",\"tools\":[{\"type\":\"web_search_preview\"}],"
                                             "\"tool_choice\":\"auto\"}");
 
-  g_assert_cmpuint (len (hub, "tools"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (hub, "tools"), ==, 1);
   g_assert_cmpstr (STR (hub, "tools.0.function.name"), ==, "get_weather");
   g_assert_cmpstr (STR (hub, "tool_choice.type"), ==, "function");
   g_assert_cmpstr (STR (hub, "tool_choice.function.name"), ==, "get_weather");
@@ -400,7 +347,7 @@ test_request_lenient (void)
                                     "\"conversation\":null,\"background\":false,\"temperature\":null,"
                                     "\"max_output_tokens\":null,\"tools\":null,\"text\":null,\"reasoning\":null}");
 
-  g_assert_cmpuint (len (hub, "messages"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (hub, "messages"), ==, 1);
   g_assert_cmpstr (STR (hub, "messages.0.role"), ==, "system");
   g_assert_false (has (hub, "temperature"));
   g_assert_false (has (hub, "max_tokens"));
@@ -421,13 +368,13 @@ assert_envelope (JsonNode   *response,
   g_assert_true (has (response, "created_at"));
   g_assert_true (has (response, "error"));
   g_assert_true (has (response, "incomplete_details"));
-  g_assert_true (is_null (response, "instructions"));
-  g_assert_cmpuint (len (response, "metadata"), ==, 0);
+  g_assert_true (sy_test_json_is_null (response, "instructions"));
+  g_assert_cmpuint (sy_test_json_length (response, "metadata"), ==, 0);
   g_assert_true (flag (response, "parallel_tool_calls"));
-  g_assert_true (is_null (response, "temperature"));
-  g_assert_true (is_null (response, "top_p"));
+  g_assert_true (sy_test_json_is_null (response, "temperature"));
+  g_assert_true (sy_test_json_is_null (response, "top_p"));
   g_assert_cmpstr (STR (response, "tool_choice"), ==, "auto");
-  g_assert_cmpuint (len (response, "tools"), ==, 0);
+  g_assert_cmpuint (sy_test_json_length (response, "tools"), ==, 0);
   g_assert_cmpstr (STR (response, "text.format.type"), ==, "text");
   g_assert_cmpstr (STR (response, "truncation"), ==, "disabled");
   g_assert_true (has (response, "output"));
@@ -443,25 +390,25 @@ test_response_text (void)
     " \"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15}}");
 
   assert_envelope (response, "completed");
-  g_assert_cmpint (num (response, "created_at"), ==, 1730000000);
+  g_assert_cmpint (sy_test_json_int (response, "created_at"), ==, 1730000000);
   g_assert_cmpstr (STR (response, "model"), ==, "gpt-4.1-mini");
-  g_assert_true (is_null (response, "error"));
-  g_assert_true (is_null (response, "incomplete_details"));
-  g_assert_cmpuint (len (response, "output"), ==, 1);
+  g_assert_true (sy_test_json_is_null (response, "error"));
+  g_assert_true (sy_test_json_is_null (response, "incomplete_details"));
+  g_assert_cmpuint (sy_test_json_length (response, "output"), ==, 1);
   g_assert_cmpstr (STR (response, "output.0.type"), ==, "message");
   g_assert_true (g_str_has_prefix (STR (response, "output.0.id"), "msg_"));
   g_assert_cmpstr (STR (response, "output.0.status"), ==, "completed");
   g_assert_cmpstr (STR (response, "output.0.role"), ==, "assistant");
-  g_assert_cmpuint (len (response, "output.0.content"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (response, "output.0.content"), ==, 1);
   g_assert_cmpstr (STR (response, "output.0.content.0.type"), ==, "output_text");
   g_assert_cmpstr (STR (response, "output.0.content.0.text"), ==, "Hello there.");
-  g_assert_cmpuint (len (response, "output.0.content.0.annotations"), ==, 0);
-  g_assert_cmpuint (len (response, "output.0.content.0.logprobs"), ==, 0);
-  g_assert_cmpint (num (response, "usage.input_tokens"), ==, 12);
-  g_assert_cmpint (num (response, "usage.output_tokens"), ==, 3);
-  g_assert_cmpint (num (response, "usage.total_tokens"), ==, 15);
-  g_assert_cmpint (num (response, "usage.input_tokens_details.cached_tokens"), ==, 0);
-  g_assert_cmpint (num (response, "usage.output_tokens_details.reasoning_tokens"), ==, 0);
+  g_assert_cmpuint (sy_test_json_length (response, "output.0.content.0.annotations"), ==, 0);
+  g_assert_cmpuint (sy_test_json_length (response, "output.0.content.0.logprobs"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (response, "usage.input_tokens"), ==, 12);
+  g_assert_cmpint (sy_test_json_int (response, "usage.output_tokens"), ==, 3);
+  g_assert_cmpint (sy_test_json_int (response, "usage.total_tokens"), ==, 15);
+  g_assert_cmpint (sy_test_json_int (response, "usage.input_tokens_details.cached_tokens"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (response, "usage.output_tokens_details.reasoning_tokens"), ==, 0);
   g_assert_false (has (response, "usage.cost"));
 }
 
@@ -478,7 +425,7 @@ test_response_tool_calls (void)
     "   \"finish_reason\":\"tool_calls\"}]}");
 
   assert_envelope (response, "completed");
-  g_assert_cmpuint (len (response, "output"), ==, 3);
+  g_assert_cmpuint (sy_test_json_length (response, "output"), ==, 3);
   g_assert_cmpstr (STR (response, "output.0.type"), ==, "reasoning");
   g_assert_true (g_str_has_prefix (STR (response, "output.0.id"), "rs_"));
   g_assert_cmpstr (STR (response, "output.0.summary.0.type"), ==, "summary_text");
@@ -494,7 +441,7 @@ test_response_tool_calls (void)
   g_assert_cmpstr (STR (response, "output.2.arguments"), ==, "{\"city\":\"Lyon\"}");
   g_assert_cmpstr (STR (response, "output.1.id"), !=, STR (response, "output.2.id"));
   /* No usage from the upstream: null, not invented zeros. */
-  g_assert_true (is_null (response, "usage"));
+  g_assert_true (sy_test_json_is_null (response, "usage"));
 }
 
 static void
@@ -512,14 +459,14 @@ test_response_incomplete (void)
   g_assert_cmpstr (STR (length, "incomplete_details.reason"), ==, "max_output_tokens");
   g_assert_cmpstr (STR (length, "output.0.content.0.text"), ==, "Once upon a");
   g_assert_cmpstr (STR (length, "output.0.status"), ==, "incomplete");
-  g_assert_cmpint (num (length, "usage.total_tokens"), ==, 9);
+  g_assert_cmpint (sy_test_json_int (length, "usage.total_tokens"), ==, 9);
 
   assert_envelope (filtered, "incomplete");
   g_assert_cmpstr (STR (filtered, "incomplete_details.reason"), ==, "content_filter");
-  g_assert_cmpuint (len (filtered, "output"), ==, 0);
+  g_assert_cmpuint (sy_test_json_length (filtered, "output"), ==, 0);
 
   assert_envelope (empty, "completed");
-  g_assert_cmpuint (len (empty, "output"), ==, 0);
+  g_assert_cmpuint (sy_test_json_length (empty, "output"), ==, 0);
 }
 
 static void
@@ -537,21 +484,21 @@ test_response_usage (void)
     "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,"
     "\"cost\":null,\"cost_details\":null}}");
 
-  g_assert_cmpint (num (priced, "usage.input_tokens"), ==, 2000);
-  g_assert_cmpint (num (priced, "usage.input_tokens_details.cached_tokens"), ==, 1500);
-  g_assert_cmpint (num (priced, "usage.input_tokens_details.cache_write_tokens"), ==, 100);
-  g_assert_cmpint (num (priced, "usage.output_tokens"), ==, 700);
-  g_assert_cmpint (num (priced, "usage.output_tokens_details.reasoning_tokens"), ==, 640);
-  g_assert_cmpint (num (priced, "usage.total_tokens"), ==, 2700);
+  g_assert_cmpint (sy_test_json_int (priced, "usage.input_tokens"), ==, 2000);
+  g_assert_cmpint (sy_test_json_int (priced, "usage.input_tokens_details.cached_tokens"), ==, 1500);
+  g_assert_cmpint (sy_test_json_int (priced, "usage.input_tokens_details.cache_write_tokens"), ==, 100);
+  g_assert_cmpint (sy_test_json_int (priced, "usage.output_tokens"), ==, 700);
+  g_assert_cmpint (sy_test_json_int (priced, "usage.output_tokens_details.reasoning_tokens"), ==, 640);
+  g_assert_cmpint (sy_test_json_int (priced, "usage.total_tokens"), ==, 2700);
   g_assert_cmpfloat_with_epsilon (sy_test_json_double (priced, "usage.cost"), 0.0123, 1e-12);
   g_assert_cmpfloat_with_epsilon (sy_test_json_double (priced, "usage.cost_details.output"), 0.011, 1e-12);
   g_assert_cmpfloat_with_epsilon (sy_test_json_double (priced, "usage.cost_details.cache_read"), 0.0003, 1e-12);
   g_assert_false (has (priced, "usage.prompt_tokens"));
-  g_assert_cmpuint (len (priced, "output.0.content"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (priced, "output.0.content"), ==, 1);
 
-  g_assert_true (is_null (unpriced, "usage.cost"));
-  g_assert_true (is_null (unpriced, "usage.cost_details"));
-  g_assert_cmpint (num (unpriced, "usage.total_tokens"), ==, 2);
+  g_assert_true (sy_test_json_is_null (unpriced, "usage.cost"));
+  g_assert_true (sy_test_json_is_null (unpriced, "usage.cost_details"));
+  g_assert_cmpint (sy_test_json_int (unpriced, "usage.total_tokens"), ==, 2);
 }
 
 /* ------------------------------------------------------------------- streams */
@@ -578,7 +525,7 @@ event_data (GPtrArray *events,
 {
   SySseEvent *event = g_ptr_array_index (events, i);
 
-  return parse (event->data);
+  return sy_test_json_parse (event->data);
 }
 
 /* The event names, comma-separated, for asserting whole sequences. */
@@ -603,7 +550,7 @@ seen_for (GPtrArray  *seen,
           JsonNode   *data,
           gboolean    want_open)
 {
-  gint64 index = num (data, "output_index");
+  gint64 index = sy_test_json_int (data, "output_index");
   SeenItem *item;
 
   g_assert_cmpint (index, >=, 0);
@@ -635,7 +582,7 @@ check_stream (GPtrArray *events)
 
       g_assert_nonnull (event->event);
       g_assert_cmpstr (event->event, ==, type);
-      g_assert_cmpint (num (data, "sequence_number"), ==, i);
+      g_assert_cmpint (sy_test_json_int (data, "sequence_number"), ==, i);
       g_assert_null (terminal);
 
       if (i == 0)
@@ -647,7 +594,7 @@ check_stream (GPtrArray *events)
         {
           g_assert_cmpuint (i, <, 2);
           g_assert_cmpstr (STR (data, "response.status"), ==, "in_progress");
-          g_assert_cmpuint (len (data, "response.output"), ==, 0);
+          g_assert_cmpuint (sy_test_json_length (data, "response.output"), ==, 0);
           if (response_id == NULL)
             response_id = g_strdup (STR (data, "response.id"));
           g_assert_cmpstr (STR (data, "response.id"), ==, response_id);
@@ -656,7 +603,7 @@ check_stream (GPtrArray *events)
       else if (g_str_equal (type, "response.output_item.added"))
         {
           item = g_new0 (SeenItem, 1);
-          g_assert_cmpint (num (data, "output_index"), ==, seen->len);
+          g_assert_cmpint (sy_test_json_int (data, "output_index"), ==, seen->len);
           item->added = json_node_copy (sy_test_json_path (data, "item"));
           item->text = g_string_new (NULL);
           g_ptr_array_add (seen, item);
@@ -664,7 +611,7 @@ check_stream (GPtrArray *events)
           if (g_strcmp0 (STR (item->added, "type"), "message") == 0)
             {
               g_assert_cmpstr (STR (item->added, "status"), ==, "in_progress");
-              g_assert_cmpuint (len (item->added, "content"), ==, 0);
+              g_assert_cmpuint (sy_test_json_length (item->added, "content"), ==, 0);
             }
           else if (g_strcmp0 (STR (item->added, "type"), "function_call") == 0)
             {
@@ -675,7 +622,7 @@ check_stream (GPtrArray *events)
           else
             {
               g_assert_cmpstr (STR (item->added, "type"), ==, "reasoning");
-              g_assert_cmpuint (len (item->added, "summary"), ==, 0);
+              g_assert_cmpuint (sy_test_json_length (item->added, "summary"), ==, 0);
             }
         }
       else if (g_str_equal (type, "response.content_part.added") ||
@@ -688,13 +635,13 @@ check_stream (GPtrArray *events)
           if (g_str_equal (type, "response.content_part.added"))
             {
               g_assert_cmpstr (STR (item->added, "type"), ==, "message");
-              g_assert_cmpint (num (data, "content_index"), ==, 0);
+              g_assert_cmpint (sy_test_json_int (data, "content_index"), ==, 0);
               g_assert_cmpstr (STR (data, "part.type"), ==, "output_text");
             }
           else
             {
               g_assert_cmpstr (STR (item->added, "type"), ==, "reasoning");
-              g_assert_cmpint (num (data, "summary_index"), ==, 0);
+              g_assert_cmpint (sy_test_json_int (data, "summary_index"), ==, 0);
               g_assert_cmpstr (STR (data, "part.type"), ==, "summary_text");
             }
         }
@@ -711,8 +658,8 @@ check_stream (GPtrArray *events)
             g_assert_true (item->part_added);
           if (g_str_equal (type, "response.output_text.delta"))
             {
-              g_assert_cmpint (num (data, "content_index"), ==, 0);
-              g_assert_cmpuint (len (data, "logprobs"), ==, 0);
+              g_assert_cmpint (sy_test_json_int (data, "content_index"), ==, 0);
+              g_assert_cmpuint (sy_test_json_length (data, "logprobs"), ==, 0);
             }
         }
       else if (g_str_equal (type, "response.output_text.done") ||
@@ -796,7 +743,7 @@ feed (SyStreamEncoder *encoder,
       const char      *chunk,
       GPtrArray       *events)
 {
-  g_autoptr(JsonNode) node = parse (chunk);
+  g_autoptr(JsonNode) node = sy_test_json_parse (chunk);
 
   sy_stream_encoder_chunk (encoder, json_node_get_object (node), events);
 }
@@ -854,9 +801,9 @@ test_stream_text (void)
                    "response.completed");
 
   g_assert_cmpstr (STR (created, "response.model"), ==, "openai/gpt-4.1-mini");
-  g_assert_cmpint (num (created, "response.created_at"), ==, 1730000100);
-  g_assert_true (is_null (created, "response.usage"));
-  g_assert_cmpint (num (added, "output_index"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (created, "response.created_at"), ==, 1730000100);
+  g_assert_true (sy_test_json_is_null (created, "response.usage"));
+  g_assert_cmpint (sy_test_json_int (added, "output_index"), ==, 0);
   g_assert_cmpstr (STR (added, "item.type"), ==, "message");
   g_assert_cmpstr (STR (added, "item.role"), ==, "assistant");
   g_assert_true (g_str_has_prefix (STR (added, "item.id"), "msg_"));
@@ -867,15 +814,15 @@ test_stream_text (void)
   g_assert_cmpstr (STR (response, "status"), ==, "completed");
   g_assert_cmpstr (STR (response, "id"), ==, STR (created, "response.id"));
   g_assert_cmpstr (STR (response, "model"), ==, "openai/gpt-4.1-mini");
-  g_assert_cmpuint (len (response, "output"), ==, 1);
+  g_assert_cmpuint (sy_test_json_length (response, "output"), ==, 1);
   g_assert_cmpstr (STR (response, "output.0.status"), ==, "completed");
   g_assert_cmpstr (STR (response, "output.0.content.0.type"), ==, "output_text");
   g_assert_cmpstr (STR (response, "output.0.content.0.text"), ==, "Hello, world");
-  g_assert_cmpint (num (response, "usage.input_tokens"), ==, 40);
-  g_assert_cmpint (num (response, "usage.input_tokens_details.cached_tokens"), ==, 32);
-  g_assert_cmpint (num (response, "usage.output_tokens"), ==, 12);
-  g_assert_cmpint (num (response, "usage.output_tokens_details.reasoning_tokens"), ==, 5);
-  g_assert_cmpint (num (response, "usage.total_tokens"), ==, 52);
+  g_assert_cmpint (sy_test_json_int (response, "usage.input_tokens"), ==, 40);
+  g_assert_cmpint (sy_test_json_int (response, "usage.input_tokens_details.cached_tokens"), ==, 32);
+  g_assert_cmpint (sy_test_json_int (response, "usage.output_tokens"), ==, 12);
+  g_assert_cmpint (sy_test_json_int (response, "usage.output_tokens_details.reasoning_tokens"), ==, 5);
+  g_assert_cmpint (sy_test_json_int (response, "usage.total_tokens"), ==, 52);
   g_assert_cmpfloat_with_epsilon (sy_test_json_double (response, "usage.cost"), 0.00042, 1e-12);
   g_assert_cmpfloat_with_epsilon (sy_test_json_double (response, "usage.cost_details.cache_read"), 0.00002, 1e-12);
 }
@@ -918,34 +865,34 @@ test_stream_parallel_tools (void)
                    "response.function_call_arguments.done,response.output_item.done,"
                    "response.completed");
 
-  g_assert_cmpint (num (added0, "output_index"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (added0, "output_index"), ==, 0);
   g_assert_cmpstr (STR (added0, "item.type"), ==, "function_call");
   g_assert_true (g_str_has_prefix (STR (added0, "item.id"), "fc_"));
   g_assert_cmpstr (STR (added0, "item.call_id"), ==, "call_P");
   g_assert_cmpstr (STR (added0, "item.name"), ==, "weather");
   g_assert_cmpstr (STR (delta0, "item_id"), ==, STR (added0, "item.id"));
-  g_assert_cmpint (num (delta0, "output_index"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (delta0, "output_index"), ==, 0);
   g_assert_cmpstr (STR (delta0, "delta"), ==, "{\"city\":");
   g_assert_cmpstr (STR (args0, "arguments"), ==, "{\"city\":\"Paris\"}");
   g_assert_cmpstr (STR (args0, "name"), ==, "weather");
   g_assert_cmpstr (STR (done0, "item.status"), ==, "completed");
   g_assert_cmpstr (STR (done0, "item.arguments"), ==, "{\"city\":\"Paris\"}");
 
-  g_assert_cmpint (num (added1, "output_index"), ==, 1);
+  g_assert_cmpint (sy_test_json_int (added1, "output_index"), ==, 1);
   g_assert_cmpstr (STR (added1, "item.call_id"), ==, "call_L");
   g_assert_cmpstr (STR (added1, "item.name"), ==, "time");
   g_assert_cmpstr (STR (added1, "item.id"), !=, STR (added0, "item.id"));
-  g_assert_cmpint (num (delta1, "output_index"), ==, 1);
+  g_assert_cmpint (sy_test_json_int (delta1, "output_index"), ==, 1);
   g_assert_cmpstr (STR (delta1, "delta"), ==, "{\"city\"");
   g_assert_cmpstr (STR (args1, "arguments"), ==, "{\"city\":\"Lyon\"}");
   g_assert_cmpstr (STR (done1, "item.id"), ==, STR (added1, "item.id"));
 
   g_assert_cmpstr (STR (response, "status"), ==, "completed");
-  g_assert_cmpuint (len (response, "output"), ==, 2);
+  g_assert_cmpuint (sy_test_json_length (response, "output"), ==, 2);
   g_assert_cmpstr (STR (response, "output.0.arguments"), ==, "{\"city\":\"Paris\"}");
   g_assert_cmpstr (STR (response, "output.1.arguments"), ==, "{\"city\":\"Lyon\"}");
   g_assert_cmpstr (STR (response, "output.1.call_id"), ==, "call_L");
-  g_assert_cmpint (num (response, "usage.total_tokens"), ==, 52);
+  g_assert_cmpint (sy_test_json_int (response, "usage.total_tokens"), ==, 52);
 }
 
 static void
@@ -976,13 +923,13 @@ test_stream_reasoning_text_tool (void)
                    "response.output_item.added,response.function_call_arguments.delta,"
                    "response.function_call_arguments.done,response.output_item.done,"
                    "response.completed");
-  g_assert_cmpuint (len (response, "output"), ==, 3);
+  g_assert_cmpuint (sy_test_json_length (response, "output"), ==, 3);
   g_assert_cmpstr (STR (response, "output.0.type"), ==, "reasoning");
   g_assert_cmpstr (STR (response, "output.0.summary.0.text"), ==, "The user wants a file.");
   g_assert_cmpstr (STR (response, "output.1.content.0.text"), ==, "Reading it.");
   g_assert_cmpstr (STR (response, "output.2.arguments"), ==, "{\"path\":\"a\"}");
   /* The stream carried no usage chunk. */
-  g_assert_true (is_null (response, "usage"));
+  g_assert_true (sy_test_json_is_null (response, "usage"));
 }
 
 static void
@@ -1026,8 +973,8 @@ test_stream_finish_only (void)
   names = event_names (events);
   g_assert_cmpstr (names, ==, "response.created,response.in_progress,response.completed");
   g_assert_cmpstr (STR (done, "response.model"), ==, "anthropic/claude-sonnet-4");
-  g_assert_cmpuint (len (done, "response.output"), ==, 0);
-  g_assert_cmpint (num (done, "response.created_at"), >, 1600000000);
+  g_assert_cmpuint (sy_test_json_length (done, "response.output"), ==, 0);
+  g_assert_cmpint (sy_test_json_int (done, "response.created_at"), >, 1600000000);
 
   /* Nothing follows the end. */
   n = events->len;
@@ -1060,9 +1007,9 @@ test_stream_odd_chunks (void)
 
   g_assert_cmpstr (STR (response, "status"), ==, "completed");
   g_assert_cmpstr (STR (response, "model"), ==, "");
-  g_assert_true (is_null (response, "usage"));
+  g_assert_true (sy_test_json_is_null (response, "usage"));
   /* Fragments with nothing in them ({"function": null}) open no call. */
-  g_assert_cmpuint (len (response, "output"), ==, 3);
+  g_assert_cmpuint (sy_test_json_length (response, "output"), ==, 3);
   g_assert_cmpstr (STR (response, "output.0.content.0.text"), ==, "A");
   g_assert_cmpstr (STR (response, "output.1.type"), ==, "function_call");
   g_assert_true (g_str_has_prefix (STR (response, "output.1.call_id"), "call_"));
@@ -1114,7 +1061,7 @@ test_stream_error_first (void)
   g_assert_cmpstr (names, ==, "response.created,response.in_progress,response.failed");
   g_assert_cmpstr (STR (failed, "response.error.code"), ==, "rate_limit_exceeded");
   g_assert_cmpstr (STR (failed, "response.error.message"), ==, "Rate limited");
-  g_assert_cmpuint (len (failed, "response.output"), ==, 0);
+  g_assert_cmpuint (sy_test_json_length (failed, "response.output"), ==, 0);
 }
 
 int

@@ -127,7 +127,7 @@ get_member_string (JsonObject  *object,
       return catalog_error (error, what, problem);
     }
 
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
+  if (!sy_json_node_is_string (node)
       || *json_node_get_string (node) == '\0')
     {
       problem = g_strdup_printf ("“%s” must be a non-empty string", member);
@@ -136,18 +136,6 @@ get_member_string (JsonObject  *object,
 
   *out = g_strdup (json_node_get_string (node));
   return TRUE;
-}
-
-static gboolean
-node_is_number (JsonNode *node)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-
-  type = json_node_get_value_type (node);
-  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
 }
 
 /* A price in USD per million tokens; absent or null leaves @out at -1 unless
@@ -174,7 +162,7 @@ get_member_price (JsonObject  *object,
       return catalog_error (error, what, problem);
     }
 
-  if (!node_is_number (node))
+  if (!sy_json_node_is_number (node))
     {
       problem = g_strdup_printf ("price “%s” must be a number", member);
       return catalog_error (error, what, problem);
@@ -302,7 +290,7 @@ parse_capabilities (JsonNode        *node,
       const char *name;
       gboolean found = FALSE;
 
-      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+      if (!sy_json_node_is_string (element))
         return catalog_error (error, what, "“capabilities” must be an array of strings");
 
       name = json_node_get_string (element);
@@ -381,7 +369,7 @@ parse_provider (SyCatalog  *self,
   local = json_object_get_member (object, "local");
   if (local != NULL && !JSON_NODE_HOLDS_NULL (local))
     {
-      if (!JSON_NODE_HOLDS_VALUE (local) || json_node_get_value_type (local) != G_TYPE_BOOLEAN)
+      if (!sy_json_node_is_bool (local))
         return catalog_error (error, what, "“local” must be true or false");
       preset->local = json_node_get_boolean (local);
     }

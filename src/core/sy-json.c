@@ -465,3 +465,62 @@ sy_json_get_array (JsonObject *object,
   node = json_object_get_member (object, member);
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
+
+JsonNode *
+sy_json_member (JsonObject *object,
+                const char *name)
+{
+  return object != NULL ? json_object_get_member (object, name) : NULL;
+}
+
+JsonObject *
+sy_json_array_get_object (JsonArray *array,
+                          guint      index)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+gboolean
+sy_json_node_is_string (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+gboolean
+sy_json_node_is_number (JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+}
+
+gboolean
+sy_json_node_is_bool (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN;
+}
+
+gboolean
+sy_json_node_is_null (JsonNode *node)
+{
+  return node == NULL || JSON_NODE_HOLDS_NULL (node);
+}
+
+void
+sy_json_copy_member (JsonObject *from,
+                     const char *from_name,
+                     JsonObject *to,
+                     const char *to_name)
+{
+  JsonNode *value = sy_json_member (from, from_name);
+
+  if (value != NULL)
+    json_object_set_member (to, to_name, json_node_copy (value));
+}

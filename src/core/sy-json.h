@@ -52,4 +52,26 @@ JsonObject *sy_json_get_object  (JsonObject  *object,
 JsonArray  *sy_json_get_array   (JsonObject  *object,
                                  const char  *member);
 
+/* @object's member @name, or NULL when @object is NULL or has no such member. */
+JsonNode   *sy_json_member      (JsonObject  *object,
+                                 const char  *name);
+/* The element at @index when it is an object, else NULL. */
+JsonObject *sy_json_array_get_object (JsonArray *array,
+                                      guint      index);
+
+/* Type tests that take NULL (a missing member) and answer FALSE, except
+ * sy_json_node_is_null (), for which missing and JSON null are the same. */
+gboolean    sy_json_node_is_string (JsonNode *node);
+/* An integer or a double. */
+gboolean    sy_json_node_is_number (JsonNode *node);
+gboolean    sy_json_node_is_bool   (JsonNode *node);
+gboolean    sy_json_node_is_null   (JsonNode *node);
+
+/* Sets @to's @to_name to a copy of @from's @from_name, if @from has it (JSON null
+ * included). */
+void        sy_json_copy_member (JsonObject  *from,
+                                 const char  *from_name,
+                                 JsonObject  *to,
+                                 const char  *to_name);
+
 G_END_DECLS

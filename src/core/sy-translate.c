@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "switchyard-translate"
 
+#include <string.h>
+
 #include "sy-json.h"
 #include "sy-sse.h"
 #include "sy-translate.h"
@@ -58,6 +60,37 @@ sy_wire_for_kind (const char *kind)
   return -1;
 }
 
+gboolean
+sy_translate_member_is_dropped (const char *name)
+{
+  static const char * const dropped[] = {
+    "base_url", "api_base", "api_key", "apiKey", "baseURL", "endpoint", "models", NULL,
+  };
+
+  g_return_val_if_fail (name != NULL, FALSE);
+  return g_strv_contains (dropped, name);
+}
+
+void
+sy_translate_set_json_body (SoupMessage *msg,
+                            JsonObject  *body,
+                            gboolean     stream)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize length;
+
+  g_return_if_fail (SOUP_IS_MESSAGE (msg));
+  g_return_if_fail (body != NULL);
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
+                                stream ? "text/event-stream" : "application/json");
+  text = sy_json_object_to_string (body);
+  length = strlen (text);
+  bytes = g_bytes_new_take (g_steal_pointer (&text), length);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+}
+
 char *
 sy_translate_new_id (const char *prefix)
 {
@@ -100,27 +133,27 @@ sy_hub_chunk_new (const char *id,
   return chunk;
 }
 
-static JsonObject *
-first_choice (JsonObject *chunk)
+JsonObject *
+sy_hub_first_choice (JsonObject *completion)
 {
-  JsonArray *choices = sy_json_get_array (chunk, "choices");
+  JsonArray *choices = sy_json_get_array (completion, "choices");
 
   if (choices == NULL || json_array_get_length (choices) == 0)
     return NULL;
-  return json_array_get_object_element (choices, 0);
+  return sy_json_array_get_object (choices, 0);
 }
 
 JsonObject *
 sy_hub_chunk_delta (JsonObject *chunk)
 {
-  return sy_json_get_object (first_choice (chunk), "delta");
+  return sy_json_get_object (sy_hub_first_choice (chunk), "delta");
 }
 
 void
 sy_hub_chunk_set_finish (JsonObject *chunk,
                          const char *finish_reason)
 {
-  JsonObject *choice = first_choice (chunk);
+  JsonObject *choice = sy_hub_first_choice (chunk);
 
   if (choice != NULL)
     json_object_set_string_member (choice, "finish_reason", finish_reason);

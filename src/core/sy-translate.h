@@ -55,6 +55,17 @@ void        sy_translate_set_error  (GError    **error,
 
 /* ------------------------------------------------------------ shared helpers */
 
+/* TRUE for a request member that names an upstream or a credential
+ * ("base_url", "api_key", "models", …): the upstream comes only from config, so
+ * no adapter sends these on. ("models" is the router's own fallback list.) */
+gboolean    sy_translate_member_is_dropped (const char *name);
+
+/* Sets @msg's request body to @body as JSON, and Accept to text/event-stream when
+ * @stream, else application/json. */
+void        sy_translate_set_json_body (SoupMessage *msg,
+                                        JsonObject  *body,
+                                        gboolean     stream);
+
 /* "prefix" followed by 24 random alphanumerics, e.g. "msg_…", "call_…". */
 char       *sy_translate_new_id     (const char *prefix);
 
@@ -64,6 +75,8 @@ JsonObject *sy_hub_chunk_new        (const char *id,
                                      const char *model,
                                      gint64      created);
 JsonObject *sy_hub_chunk_delta      (JsonObject *chunk);
+/* choices[0] of a chat.completion or a chunk, when it is an object; else NULL. */
+JsonObject *sy_hub_first_choice     (JsonObject *completion);
 /* Sets choices[0].finish_reason. */
 void        sy_hub_chunk_set_finish (JsonObject *chunk,
                                      const char *finish_reason);

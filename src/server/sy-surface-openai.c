@@ -17,7 +17,6 @@ check_chat_request (JsonNode    *root,
 {
   JsonObject *object = json_node_get_object (root);
   JsonArray *messages;
-  JsonNode *stream;
 
   if (sy_json_get_string (object, "model") == NULL)
     {
@@ -40,9 +39,7 @@ check_chat_request (JsonNode    *root,
           return FALSE;
         }
     }
-  stream = json_object_get_member (object, "stream");
-  if (stream != NULL && !JSON_NODE_HOLDS_NULL (stream) &&
-      (!JSON_NODE_HOLDS_VALUE (stream) || json_node_get_value_type (stream) != G_TYPE_BOOLEAN))
+  if (!sy_surface_stream_ok (object))
     {
       *message = g_strdup (_("\"stream\" must be true or false"));
       return FALSE;

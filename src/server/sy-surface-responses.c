@@ -22,7 +22,6 @@ responses_handler (SoupServer        *soup_server,
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
   JsonObject *translated;
-  JsonNode *stream;
 
   if (!g_str_equal (path, "/v1/responses"))
     {
@@ -41,9 +40,7 @@ responses_handler (SoupServer        *soup_server,
                           _("\"model\" is required: a provider/model, a profile or a model name"));
       return;
     }
-  stream = json_object_get_member (json_node_get_object (request), "stream");
-  if (stream != NULL && !JSON_NODE_HOLDS_NULL (stream) &&
-      (!JSON_NODE_HOLDS_VALUE (stream) || json_node_get_value_type (stream) != G_TYPE_BOOLEAN))
+  if (!sy_surface_stream_ok (json_node_get_object (request)))
     {
       sy_http_send_error (msg, SY_ERROR_SHAPE_OPENAI, 400, "invalid_request_error",
                           _("\"stream\" must be true or false"));

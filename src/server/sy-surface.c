@@ -245,6 +245,14 @@ sy_surface_shape (SyWire wire)
   return wire == SY_WIRE_ANTHROPIC ? SY_ERROR_SHAPE_ANTHROPIC : SY_ERROR_SHAPE_OPENAI;
 }
 
+gboolean
+sy_surface_stream_ok (JsonObject *request)
+{
+  JsonNode *stream = sy_json_member (request, "stream");
+
+  return sy_json_node_is_null (stream) || sy_json_node_is_bool (stream);
+}
+
 JsonNode *
 sy_surface_read_json (SoupServerMessage  *msg,
                       SyWire              wire,

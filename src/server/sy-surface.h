@@ -20,6 +20,10 @@ JsonNode    *sy_surface_read_json (SoupServerMessage  *msg,
                                    const char         *route,
                                    GBytes            **bytes_out);
 
+/* TRUE when @request's "stream" is absent, null or a boolean, as OpenAI's
+ * surfaces require. */
+gboolean     sy_surface_stream_ok (JsonObject *request);
+
 /* Routes a checked request: the client waits (the message paused) while the
  * router answers in @wire's format. @hub is @request in the hub format, NULL when
  * @wire is the hub's. */

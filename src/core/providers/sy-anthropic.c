@@ -17,66 +17,7 @@
 #define ANTHROPIC_VERSION     "2023-06-01"
 #define FALLBACK_MAX_TOKENS   4096
 
-/* Members that name an upstream or a credential: the upstream comes only from
- * config, so these never travel (as in sy-provider-openai.c). */
-static const char * const dropped_members[] = {
-  "model", "stream",
-  "base_url", "api_base", "api_key", "apiKey", "baseURL", "endpoint", "models",
-};
-
 /* ------------------------------------------------------------------ helpers */
-
-static JsonNode *
-member (JsonObject *object,
-        const char *name)
-{
-  return object != NULL ? json_object_get_member (object, name) : NULL;
-}
-
-static gboolean
-node_is_string (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
-static gboolean
-node_is_number (JsonNode *node)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
-}
-
-static gboolean
-is_null (JsonNode *node)
-{
-  return node == NULL || JSON_NODE_HOLDS_NULL (node);
-}
-
-static JsonObject *
-object_element (JsonArray *array,
-                guint      index)
-{
-  JsonNode *node = json_array_get_element (array, index);
-
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static void
-copy_member (JsonObject *from,
-             const char *from_name,
-             JsonObject *to,
-             const char *to_name)
-{
-  JsonNode *value = member (from, from_name);
-
-  if (value != NULL)
-    json_object_set_member (to, to_name, json_node_copy (value));
-}
 
 static JsonObject *
 empty_schema (void)
@@ -185,10 +126,10 @@ system_to_hub (JsonNode   *system,
   g_autoptr(GString) text = g_string_new (NULL);
   JsonObject *message;
 
-  if (is_null (system))
+  if (sy_json_node_is_null (system))
     return TRUE;
 
-  if (node_is_string (system))
+  if (sy_json_node_is_string (system))
     g_string_append (text, json_node_get_string (system));
   else if (JSON_NODE_HOLDS_ARRAY (system))
     {
@@ -196,7 +137,7 @@ system_to_hub (JsonNode   *system,
 
       for (guint i = 0; i < json_array_get_length (blocks); i++)
         {
-          JsonObject *block = object_element (blocks, i);
+          JsonObject *block = sy_json_array_get_object (blocks, i);
           const char *block_text = sy_json_get_string (block, "text");
 
           if (g_strcmp0 (sy_json_get_string (block, "type"), "text") != 0 || block_text == NULL)
@@ -274,9 +215,9 @@ tool_result_text (JsonNode    *content,
 {
   JsonArray *blocks;
 
-  if (is_null (content))
+  if (sy_json_node_is_null (content))
     return TRUE;
-  if (node_is_string (content))
+  if (sy_json_node_is_string (content))
     {
       g_string_append (out, json_node_get_string (content));
       return TRUE;
@@ -291,7 +232,7 @@ tool_result_text (JsonNode    *content,
   blocks = json_node_get_array (content);
   for (guint i = 0; i < json_array_get_length (blocks); i++)
     {
-      JsonObject *block = object_element (blocks, i);
+      JsonObject *block = sy_json_array_get_object (blocks, i);
       const char *type = sy_json_get_string (block, "type");
       const char *text = sy_json_get_string (block, "text");
 
@@ -341,7 +282,7 @@ message_to_hub (JsonObject  *message,
                 GError     **error)
 {
   const char *role = sy_json_get_string (message, "role");
-  JsonNode *content = member (message, "content");
+  JsonNode *content = sy_json_member (message, "content");
   g_autoptr(JsonArray) parts = NULL;       /* user: hub content parts */
   g_autoptr(JsonArray) extra = NULL;       /* user: tool messages; assistant: tool_calls */
   g_autoptr(GString) text = NULL;          /* assistant text */
@@ -366,7 +307,7 @@ message_to_hub (JsonObject  *message,
     }
   user = g_str_equal (role, "user");
 
-  if (node_is_string (content))
+  if (sy_json_node_is_string (content))
     {
       JsonObject *hub = json_object_new ();
 
@@ -390,7 +331,7 @@ message_to_hub (JsonObject  *message,
   for (guint j = 0; j < json_array_get_length (blocks); j++)
     {
       g_autofree char *path = g_strdup_printf ("messages[%u].content[%u]", index, j);
-      JsonObject *block = object_element (blocks, j);
+      JsonObject *block = sy_json_array_get_object (blocks, j);
       const char *type = sy_json_get_string (block, "type");
 
       if (type == NULL)
@@ -446,7 +387,7 @@ message_to_hub (JsonObject  *message,
         {
           const char *id = sy_json_get_string (block, "id");
           const char *name = sy_json_get_string (block, "name");
-          JsonNode *input = member (block, "input");
+          JsonNode *input = sy_json_member (block, "input");
           g_autofree char *arguments = NULL;
 
           if (user)
@@ -488,7 +429,7 @@ message_to_hub (JsonObject  *message,
                                       _("%s.tool_use_id: must be a string"), path);
               return FALSE;
             }
-          if (!tool_result_text (member (block, "content"), path, result, error))
+          if (!tool_result_text (sy_json_member (block, "content"), path, result, error))
             return FALSE;
           tool = json_object_new ();
           json_object_set_string_member (tool, "role", "tool");
@@ -535,9 +476,9 @@ message_to_hub (JsonObject  *message,
       json_object_set_string_member (hub, "role", "user");
       if (n_parts == 0)
         json_object_set_string_member (hub, "content", "");
-      else if (n_parts == 1 && sy_json_get_string (object_element (parts, 0), "text") != NULL)
+      else if (n_parts == 1 && sy_json_get_string (sy_json_array_get_object (parts, 0), "text") != NULL)
         json_object_set_string_member (hub, "content",
-                                       sy_json_get_string (object_element (parts, 0), "text"));
+                                       sy_json_get_string (sy_json_array_get_object (parts, 0), "text"));
       else
         json_object_set_array_member (hub, "content", json_array_ref (parts));
       json_array_add_object_element (out, hub);
@@ -566,10 +507,10 @@ tools_to_hub (JsonObject  *request,
               JsonObject  *hub,
               GError     **error)
 {
-  JsonNode *node = member (request, "tools");
+  JsonNode *node = sy_json_member (request, "tools");
   JsonArray *tools, *out;
 
-  if (is_null (node))
+  if (sy_json_node_is_null (node))
     return TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
@@ -583,8 +524,8 @@ tools_to_hub (JsonObject  *request,
   json_object_set_array_member (hub, "tools", out);
   for (guint i = 0; i < json_array_get_length (tools); i++)
     {
-      JsonObject *tool = object_element (tools, i);
-      JsonNode *type = member (tool, "type");
+      JsonObject *tool = sy_json_array_get_object (tools, i);
+      JsonNode *type = sy_json_member (tool, "type");
       const char *name = sy_json_get_string (tool, "name");
       const char *description = sy_json_get_string (tool, "description");
       JsonObject *schema = sy_json_get_object (tool, "input_schema");
@@ -596,11 +537,11 @@ tools_to_hub (JsonObject  *request,
                                   _("tools[%u]: must be an object"), i);
           return FALSE;
         }
-      if (!is_null (type) && (!node_is_string (type) || !g_str_equal (json_node_get_string (type), "custom")))
+      if (!sy_json_node_is_null (type) && (!sy_json_node_is_string (type) || !g_str_equal (json_node_get_string (type), "custom")))
         {
           sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
                                   _("tools[%u]: tool type \"%s\" is not supported"), i,
-                                  node_is_string (type) ? json_node_get_string (type) : "?");
+                                  sy_json_node_is_string (type) ? json_node_get_string (type) : "?");
           return FALSE;
         }
       if (name == NULL)
@@ -622,7 +563,7 @@ tools_to_hub (JsonObject  *request,
       json_object_set_string_member (function, "name", name);
       if (description != NULL)
         json_object_set_string_member (function, "description", description);
-      copy_member (tool, "input_schema", function, "parameters");
+      sy_json_copy_member (tool, "input_schema", function, "parameters");
       json_object_set_object_member (hub_tool, "function", function);
       json_array_add_object_element (out, hub_tool);
     }
@@ -634,11 +575,11 @@ tool_choice_to_hub (JsonObject  *request,
                     JsonObject  *hub,
                     GError     **error)
 {
-  JsonNode *node = member (request, "tool_choice");
+  JsonNode *node = sy_json_member (request, "tool_choice");
   JsonObject *choice;
   const char *type;
 
-  if (is_null (node))
+  if (sy_json_node_is_null (node))
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -714,7 +655,7 @@ output_format_to_hub (JsonObject  *request,
   json_schema = json_object_new ();
   json_object_set_string_member (response_format, "type", "json_schema");
   json_object_set_string_member (json_schema, "name", "output");
-  copy_member (format, "schema", json_schema, "schema");
+  sy_json_copy_member (format, "schema", json_schema, "schema");
   json_object_set_object_member (response_format, "json_schema", json_schema);
   json_object_set_object_member (hub, "response_format", response_format);
   return TRUE;
@@ -733,9 +674,9 @@ sy_anthropic_request_to_hub (JsonObject  *request,
   g_return_val_if_fail (request != NULL, NULL);
 
   hub = json_object_new ();
-  copy_member (request, "model", hub, "model");
+  sy_json_copy_member (request, "model", hub, "model");
 
-  messages_node = member (request, "messages");
+  messages_node = sy_json_member (request, "messages");
   if (messages_node == NULL || !JSON_NODE_HOLDS_ARRAY (messages_node))
     {
       g_set_error_literal (error, SY_TRANSLATE_ERROR, SY_TRANSLATE_ERROR_INVALID,
@@ -746,11 +687,11 @@ sy_anthropic_request_to_hub (JsonObject  *request,
   out = json_array_new ();
   json_object_set_array_member (hub, "messages", out);
 
-  if (!system_to_hub (member (request, "system"), out, error))
+  if (!system_to_hub (sy_json_member (request, "system"), out, error))
     return NULL;
   for (guint i = 0; i < json_array_get_length (messages); i++)
     {
-      JsonObject *message = object_element (messages, i);
+      JsonObject *message = sy_json_array_get_object (messages, i);
 
       if (message == NULL)
         {
@@ -765,8 +706,8 @@ sy_anthropic_request_to_hub (JsonObject  *request,
   if (!tools_to_hub (request, hub, error) || !tool_choice_to_hub (request, hub, error))
     return NULL;
 
-  node = member (request, "stop_sequences");
-  if (!is_null (node))
+  node = sy_json_member (request, "stop_sequences");
+  if (!sy_json_node_is_null (node))
     {
       JsonArray *stops;
 
@@ -778,7 +719,7 @@ sy_anthropic_request_to_hub (JsonObject  *request,
         }
       stops = json_node_get_array (node);
       for (guint i = 0; i < json_array_get_length (stops); i++)
-        if (!node_is_string (json_array_get_element (stops, i)))
+        if (!sy_json_node_is_string (json_array_get_element (stops, i)))
           {
             sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
                                     _("stop_sequences[%u]: must be a string"), i);
@@ -788,12 +729,12 @@ sy_anthropic_request_to_hub (JsonObject  *request,
         json_object_set_member (hub, "stop", json_node_copy (node));
     }
 
-  if (node_is_number (member (request, "max_tokens")))
-    copy_member (request, "max_tokens", hub, "max_tokens");
-  if (node_is_number (member (request, "temperature")))
-    copy_member (request, "temperature", hub, "temperature");
-  if (node_is_number (member (request, "top_p")))
-    copy_member (request, "top_p", hub, "top_p");
+  if (sy_json_node_is_number (sy_json_member (request, "max_tokens")))
+    sy_json_copy_member (request, "max_tokens", hub, "max_tokens");
+  if (sy_json_node_is_number (sy_json_member (request, "temperature")))
+    sy_json_copy_member (request, "temperature", hub, "temperature");
+  if (sy_json_node_is_number (sy_json_member (request, "top_p")))
+    sy_json_copy_member (request, "top_p", hub, "top_p");
 
   thinking = sy_json_get_object (request, "thinking");
   if (g_strcmp0 (sy_json_get_string (thinking, "type"), "enabled") == 0)
@@ -823,8 +764,8 @@ sy_anthropic_request_to_hub (JsonObject  *request,
   if (sy_json_get_string (metadata, "user_id") != NULL)
     json_object_set_string_member (hub, "user", sy_json_get_string (metadata, "user_id"));
 
-  node = member (request, "stream");
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+  node = sy_json_member (request, "stream");
+  if (sy_json_node_is_bool (node))
     json_object_set_boolean_member (hub, "stream", json_node_get_boolean (node));
 
   return g_steal_pointer (&hub);
@@ -859,16 +800,14 @@ JsonObject *
 sy_anthropic_response_from_hub (JsonObject *completion)
 {
   JsonObject *message, *hub_message, *choice = NULL;
-  JsonArray *choices, *content, *tool_calls;
+  JsonArray *content, *tool_calls;
   g_autofree char *id = NULL;
   g_autofree char *text = NULL;
   const char *reasoning;
 
   g_return_val_if_fail (completion != NULL, NULL);
 
-  choices = sy_json_get_array (completion, "choices");
-  if (choices != NULL && json_array_get_length (choices) > 0)
-    choice = object_element (choices, 0);
+  choice = sy_hub_first_choice (completion);
   hub_message = sy_json_get_object (choice, "message");
 
   message = json_object_new ();
@@ -891,7 +830,7 @@ sy_anthropic_response_from_hub (JsonObject *completion)
       json_object_set_string_member (block, "signature", "");
       json_array_add_object_element (content, block);
     }
-  text = sy_hub_content_text (member (hub_message, "content"));
+  text = sy_hub_content_text (sy_json_member (hub_message, "content"));
   if ((text == NULL || *text == '\0') && sy_json_get_string (hub_message, "refusal") != NULL)
     {
       g_free (text);
@@ -908,7 +847,7 @@ sy_anthropic_response_from_hub (JsonObject *completion)
   tool_calls = sy_json_get_array (hub_message, "tool_calls");
   for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
     {
-      JsonObject *call = object_element (tool_calls, i);
+      JsonObject *call = sy_json_array_get_object (tool_calls, i);
       JsonObject *function = sy_json_get_object (call, "function");
 
       if (function == NULL)
@@ -1115,7 +1054,7 @@ encoder_chunk (SyStreamEncoder *encoder,
                GPtrArray       *events)
 {
   AnthropicEncoder *self = (AnthropicEncoder *) encoder;
-  JsonArray *choices, *tool_calls;
+  JsonArray *tool_calls;
   JsonObject *choice = NULL, *delta;
   JsonNode *usage;
   const char *value;
@@ -1125,16 +1064,14 @@ encoder_chunk (SyStreamEncoder *encoder,
   if (!self->started)
     encoder_start (self, sy_json_get_string (chunk, "id"), sy_json_get_string (chunk, "model"), events);
 
-  usage = member (chunk, "usage");
+  usage = sy_json_member (chunk, "usage");
   if (usage != NULL && JSON_NODE_HOLDS_OBJECT (usage))
     {
       g_clear_pointer (&self->usage, json_node_unref);
       self->usage = json_node_copy (usage);
     }
 
-  choices = sy_json_get_array (chunk, "choices");
-  if (choices != NULL && json_array_get_length (choices) > 0)
-    choice = object_element (choices, 0);
+  choice = sy_hub_first_choice (chunk);
   delta = sy_json_get_object (choice, "delta");
 
   value = sy_json_get_string (delta, "reasoning_content");
@@ -1146,7 +1083,7 @@ encoder_chunk (SyStreamEncoder *encoder,
   tool_calls = sy_json_get_array (delta, "tool_calls");
   for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
     {
-      JsonObject *call = object_element (tool_calls, i);
+      JsonObject *call = sy_json_array_get_object (tool_calls, i);
 
       if (call != NULL)
         encoder_tool_call (self, call, events);
@@ -1317,9 +1254,9 @@ hub_content_to_blocks (JsonNode    *content,
 {
   JsonArray *parts;
 
-  if (is_null (content))
+  if (sy_json_node_is_null (content))
     return TRUE;
-  if (node_is_string (content))
+  if (sy_json_node_is_string (content))
     {
       if (*json_node_get_string (content) != '\0')
         json_array_add_object_element (blocks, text_block (json_node_get_string (content)));
@@ -1336,7 +1273,7 @@ hub_content_to_blocks (JsonNode    *content,
   for (guint j = 0; j < json_array_get_length (parts); j++)
     {
       g_autofree char *path = g_strdup_printf ("messages[%u].content[%u]", index, j);
-      JsonObject *part = object_element (parts, j);
+      JsonObject *part = sy_json_array_get_object (parts, j);
       const char *type = sy_json_get_string (part, "type");
 
       if (g_strcmp0 (type, "text") == 0 || g_strcmp0 (type, "refusal") == 0)
@@ -1354,11 +1291,11 @@ hub_content_to_blocks (JsonNode    *content,
         }
       else if (g_strcmp0 (type, "image_url") == 0)
         {
-          JsonNode *image_url = member (part, "image_url");
+          JsonNode *image_url = sy_json_member (part, "image_url");
           const char *url = NULL;
           JsonObject *block;
 
-          if (node_is_string (image_url))
+          if (sy_json_node_is_string (image_url))
             url = json_node_get_string (image_url);
           else if (image_url != NULL && JSON_NODE_HOLDS_OBJECT (image_url))
             url = sy_json_get_string (json_node_get_object (image_url), "url");
@@ -1386,7 +1323,7 @@ tool_calls_to_blocks (JsonArray   *calls,
 {
   for (guint j = 0; j < json_array_get_length (calls); j++)
     {
-      JsonObject *call = object_element (calls, j);
+      JsonObject *call = sy_json_array_get_object (calls, j);
       JsonObject *function = sy_json_get_object (call, "function");
       const char *name = sy_json_get_string (function, "name");
       const char *arguments = sy_json_get_string (function, "arguments");
@@ -1435,7 +1372,7 @@ append_message (JsonArray  *messages,
                 JsonArray  *blocks)
 {
   guint n = json_array_get_length (messages);
-  JsonObject *last = n > 0 ? object_element (messages, n - 1) : NULL;
+  JsonObject *last = n > 0 ? sy_json_array_get_object (messages, n - 1) : NULL;
   JsonObject *message;
 
   if (json_array_get_length (blocks) == 0)
@@ -1467,9 +1404,9 @@ hub_messages_to_anthropic (JsonArray   *hub_messages,
 {
   for (guint i = 0; i < json_array_get_length (hub_messages); i++)
     {
-      JsonObject *message = object_element (hub_messages, i);
+      JsonObject *message = sy_json_array_get_object (hub_messages, i);
       const char *role = sy_json_get_string (message, "role");
-      JsonNode *content = member (message, "content");
+      JsonNode *content = sy_json_member (message, "content");
       g_autoptr(JsonArray) blocks = json_array_new ();
 
       if (message == NULL || role == NULL)
@@ -1546,7 +1483,7 @@ hub_tools_to_anthropic (JsonObject  *hub,
 
   for (guint i = 0; hub_tools != NULL && i < json_array_get_length (hub_tools); i++)
     {
-      JsonObject *tool = object_element (hub_tools, i);
+      JsonObject *tool = sy_json_array_get_object (hub_tools, i);
       const char *type = sy_json_get_string (tool, "type");
       JsonObject *function = sy_json_get_object (tool, "function");
       const char *name = sy_json_get_string (function, "name");
@@ -1571,7 +1508,7 @@ hub_tools_to_anthropic (JsonObject  *hub,
       if (description != NULL)
         json_object_set_string_member (out, "description", description);
       if (sy_json_get_object (function, "parameters") != NULL)
-        copy_member (function, "parameters", out, "input_schema");
+        sy_json_copy_member (function, "parameters", out, "input_schema");
       else
         json_object_set_object_member (out, "input_schema", empty_schema ());
       json_array_add_object_element (tools, out);
@@ -1584,14 +1521,14 @@ static JsonObject *
 hub_tool_choice_to_anthropic (JsonObject  *hub,
                               GError     **error)
 {
-  JsonNode *node = member (hub, "tool_choice");
+  JsonNode *node = sy_json_member (hub, "tool_choice");
   JsonObject *choice;
   const char *type = NULL;
   const char *name = NULL;
 
-  if (is_null (node))
+  if (sy_json_node_is_null (node))
     return NULL;
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     {
       const char *value = json_node_get_string (node);
 
@@ -1693,7 +1630,7 @@ sy_anthropic_request_from_hub (JsonObject  *hub,
                                      description != NULL ? description
                                      : "Give the answer as this tool's input.");
       if (sy_json_get_object (json_schema, "schema") != NULL)
-        copy_member (json_schema, "schema", tool, "input_schema");
+        sy_json_copy_member (json_schema, "schema", tool, "input_schema");
       else
         json_object_set_object_member (tool, "input_schema", empty_schema ());
       json_array_add_object_element (tools, tool);
@@ -1731,8 +1668,8 @@ sy_anthropic_request_from_hub (JsonObject  *hub,
     }
   /* else the tool_choice goes too: Anthropic refuses one without tools. */
 
-  node = member (hub, "stop");
-  if (node_is_string (node))
+  node = sy_json_member (hub, "stop");
+  if (sy_json_node_is_string (node))
     {
       JsonArray *stops = json_array_new ();
 
@@ -1745,7 +1682,7 @@ sy_anthropic_request_from_hub (JsonObject  *hub,
       JsonArray *stops = json_array_new ();
 
       for (guint i = 0; i < json_array_get_length (hub_stops); i++)
-        if (node_is_string (json_array_get_element (hub_stops, i)))
+        if (sy_json_node_is_string (json_array_get_element (hub_stops, i)))
           json_array_add_string_element (stops, json_array_get_string_element (hub_stops, i));
       json_object_set_array_member (request, "stop_sequences", stops);
     }
@@ -1779,11 +1716,11 @@ sy_anthropic_request_from_hub (JsonObject  *hub,
   else
     {
       /* Anthropic's range is [0, 1], OpenAI's [0, 2]. */
-      if (node_is_number (member (hub, "temperature")))
+      if (sy_json_node_is_number (sy_json_member (hub, "temperature")))
         json_object_set_double_member (request, "temperature",
                                        CLAMP (sy_json_get_double (hub, "temperature", 1.0), 0.0, 1.0));
-      if (node_is_number (member (hub, "top_p")))
-        copy_member (hub, "top_p", request, "top_p");
+      if (sy_json_node_is_number (sy_json_member (hub, "top_p")))
+        sy_json_copy_member (hub, "top_p", request, "top_p");
     }
   json_object_set_int_member (request, "max_tokens", max_tokens);
 
@@ -1828,7 +1765,7 @@ sy_anthropic_response_to_hub (JsonObject  *message,
   content = sy_json_get_array (message, "content");
   for (guint i = 0; content != NULL && i < json_array_get_length (content); i++)
     {
-      JsonObject *block = object_element (content, i);
+      JsonObject *block = sy_json_array_get_object (content, i);
       const char *type = sy_json_get_string (block, "type");
 
       if (g_strcmp0 (type, "text") == 0 && sy_json_get_string (block, "text") != NULL)
@@ -1838,7 +1775,7 @@ sy_anthropic_response_to_hub (JsonObject  *message,
       else if (g_strcmp0 (type, "tool_use") == 0)
         {
           const char *name = sy_json_get_string (block, "name");
-          JsonNode *input = member (block, "input");
+          JsonNode *input = sy_json_member (block, "input");
           g_autofree char *arguments = input != NULL ? sy_json_to_string (input) : g_strdup ("{}");
           g_autofree char *id = g_strdup (sy_json_get_string (block, "id"));
 
@@ -2009,7 +1946,7 @@ decoder_merge_usage (AnthropicDecoder *self,
     return;
   json_object_iter_init (&iter, update);
   while (json_object_iter_next (&iter, &name, &value))
-    if (node_is_number (value))
+    if (sy_json_node_is_number (value))
       json_object_set_member (self->usage, name, json_node_copy (value));
 }
 
@@ -2057,7 +1994,7 @@ decoder_block_index (JsonObject  *event,
                      guint       *status,
                      GError     **error)
 {
-  JsonNode *node = member (event, "index");
+  JsonNode *node = sy_json_member (event, "index");
   gint64 value;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
@@ -2065,6 +2002,26 @@ decoder_block_index (JsonObject  *event,
     return decoder_malformed (status, error, _("Upstream stream: %s without a valid index."), type);
   *index = (guint) value;
   return TRUE;
+}
+
+/* The state of the block @event (of @type) names, or NULL with @error when the
+ * index is invalid or the block never started. */
+static DecoderBlock *
+decoder_started_block (AnthropicDecoder  *self,
+                       JsonObject        *event,
+                       const char        *type,
+                       guint             *index,
+                       guint             *status,
+                       GError           **error)
+{
+  DecoderBlock *state;
+
+  if (!decoder_block_index (event, type, index, status, error))
+    return NULL;
+  state = g_hash_table_lookup (self->blocks, GUINT_TO_POINTER (*index));
+  if (state == NULL)
+    decoder_malformed (status, error, _("Upstream stream: %s for block %u, which never started."), type, *index);
+  return state;
 }
 
 static gboolean
@@ -2142,12 +2099,8 @@ decoder_block_delta (AnthropicDecoder  *self,
   DecoderBlock *state;
   guint index;
 
-  if (!decoder_block_index (event, "content_block_delta", &index, status, error))
+  if ((state = decoder_started_block (self, event, "content_block_delta", &index, status, error)) == NULL)
     return FALSE;
-  state = g_hash_table_lookup (self->blocks, GUINT_TO_POINTER (index));
-  if (state == NULL)
-    return decoder_malformed (status, error,
-                              _("Upstream stream: content_block_delta for block %u, which never started."), index);
   if (state->stopped)
     return decoder_malformed (status, error,
                               _("Upstream stream: content_block_delta for block %u after its end."), index);
@@ -2240,13 +2193,8 @@ decoder_feed (SyStreamDecoder  *decoder,
       DecoderBlock *state;
       guint index;
 
-      if (!decoder_block_index (event, type, &index, status, error))
+      if ((state = decoder_started_block (self, event, type, &index, status, error)) == NULL)
         return FALSE;
-      state = g_hash_table_lookup (self->blocks, GUINT_TO_POINTER (index));
-      if (state == NULL)
-        return decoder_malformed (status, error,
-                                  _("Upstream stream: content_block_stop for block %u, which never started."),
-                                  index);
       state->stopped = TRUE;
       return TRUE;
     }
@@ -2310,15 +2258,6 @@ sy_anthropic_decoder_new (const char *model)
 
 /* ------------------------------------------------------------------ adapter */
 
-static gboolean
-is_dropped (const char *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (dropped_members); i++)
-    if (g_str_equal (name, dropped_members[i]))
-      return TRUE;
-  return FALSE;
-}
-
 SoupMessage *
 sy_provider_anthropic_build (const SyProvider *provider,
                              const char       *model,
@@ -2328,15 +2267,12 @@ sy_provider_anthropic_build (const SyProvider *provider,
                              const char       *key)
 {
   g_autoptr(JsonObject) object = NULL;
-  g_autoptr(GBytes) bytes = NULL;
   g_autofree char *url = NULL;
-  g_autofree char *body = NULL;
   SoupMessage *msg;
   SoupMessageHeaders *headers;
   JsonObjectIter iter;
   const char *name;
   JsonNode *value;
-  gsize length;
 
   g_return_val_if_fail (provider != NULL && provider->base_url != NULL, NULL);
   g_return_val_if_fail (request != NULL, NULL);
@@ -2354,11 +2290,12 @@ sy_provider_anthropic_build (const SyProvider *provider,
   json_object_set_string_member (object, "model", model != NULL ? model : "");
   json_object_iter_init (&iter, request);
   while (json_object_iter_next (&iter, &name, &value))
-    if (!is_dropped (name))
+    if (!g_str_equal (name, "model") && !g_str_equal (name, "stream") &&
+        !sy_translate_member_is_dropped (name))
       json_object_set_member (object, name, json_node_copy (value));
   if (stream)
     json_object_set_boolean_member (object, "stream", TRUE);
-  if (!node_is_number (member (object, "max_tokens")))
+  if (!sy_json_node_is_number (sy_json_member (object, "max_tokens")))
     json_object_set_int_member (object, "max_tokens",
                                 default_max_tokens > 0 ? default_max_tokens : FALLBACK_MAX_TOKENS);
 
@@ -2366,11 +2303,6 @@ sy_provider_anthropic_build (const SyProvider *provider,
   if (key != NULL && *key != '\0')
     soup_message_headers_replace (headers, "x-api-key", key);
   soup_message_headers_replace (headers, "anthropic-version", ANTHROPIC_VERSION);
-  soup_message_headers_replace (headers, "Accept", stream ? "text/event-stream" : "application/json");
-
-  body = sy_json_object_to_string (object);
-  length = strlen (body);
-  bytes = g_bytes_new_take (g_steal_pointer (&body), length);
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  sy_translate_set_json_body (msg, object, stream);
   return msg;
 }

@@ -12,32 +12,13 @@
 #include "sy-json.h"
 #include "sy-translate.h"
 
-/* Request members that name an upstream or a credential (the upstream comes only
- * from config), plus the two the URL carries instead. Same list as the OpenAI
- * adapter's, which keeps its copy private. */
-static const char * const dropped_members[] = {
-  "base_url", "api_base", "api_key", "apiKey", "baseURL", "endpoint", "models",
-  "model", "stream",
-};
-
 /* The Schema keywords Gemini's OpenAPI subset takes; anything else (additionalProperties,
  * $schema, $id, strict, default, examples, title, …) makes it answer 400. */
 static const char * const schema_keywords[] = {
   "type", "format", "description", "nullable", "enum", "required", "minimum",
   "maximum", "minItems", "maxItems", "minLength", "maxLength", "pattern",
-  "minProperties", "maxProperties", "propertyOrdering",
+  "minProperties", "maxProperties", "propertyOrdering", NULL,
 };
-
-static gboolean
-in_list (const char         *name,
-         const char * const *list,
-         gsize               n)
-{
-  for (gsize i = 0; i < n; i++)
-    if (g_str_equal (name, list[i]))
-      return TRUE;
-  return FALSE;
-}
 
 /* json_node_copy () shares objects and arrays; translations return their own. */
 static JsonNode *
@@ -126,7 +107,7 @@ clean_type_list (JsonArray  *types,
       JsonNode *node = json_array_get_element (types, i);
       const char *name;
 
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+      if (!sy_json_node_is_string (node))
         continue;
       name = json_node_get_string (node);
       if (g_str_equal (name, "null"))
@@ -199,7 +180,7 @@ clean_schema (JsonNode *schema)
           json_object_set_array_member (out, "enum", values);
         }
       else if (g_str_equal (name, "$ref") ||
-               in_list (name, schema_keywords, G_N_ELEMENTS (schema_keywords)))
+               g_strv_contains (schema_keywords, name))
         json_object_set_member (out, name, node_deep_copy (value));
     }
 
@@ -390,7 +371,7 @@ add_content (RequestBuilder  *builder,
   if (content == NULL || JSON_NODE_HOLDS_NULL (content))
     return TRUE;
 
-  if (JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING)
+  if (sy_json_node_is_string (content))
     {
       const char *text = json_node_get_string (content);
 
@@ -477,8 +458,7 @@ add_tool_calls (RequestBuilder  *builder,
 {
   for (guint i = 0; i < json_array_get_length (tool_calls); i++)
     {
-      JsonNode *node = json_array_get_element (tool_calls, i);
-      JsonObject *tool_call = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *tool_call = sy_json_array_get_object (tool_calls, i);
       JsonObject *function = sy_json_get_object (tool_call, "function");
       const char *name = sy_json_get_string (function, "name");
       const char *id = sy_json_get_string (tool_call, "id");
@@ -615,8 +595,7 @@ tools_from_hub (JsonArray  *tools,
 
   for (guint i = 0; i < json_array_get_length (tools); i++)
     {
-      JsonNode *node = json_array_get_element (tools, i);
-      JsonObject *tool = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *tool = sy_json_array_get_object (tools, i);
       const char *type = sy_json_get_string (tool, "type");
       JsonObject *function = sy_json_get_object (tool, "function");
       const char *name = sy_json_get_string (function, "name");
@@ -675,7 +654,7 @@ tool_config_from_hub (JsonNode  *choice,
 
   json_object_set_object_member (config, "functionCallingConfig", calling);
 
-  if (JSON_NODE_HOLDS_VALUE (choice) && json_node_get_value_type (choice) == G_TYPE_STRING)
+  if (sy_json_node_is_string (choice))
     {
       const char *value = json_node_get_string (choice);
 
@@ -748,7 +727,7 @@ generation_config_from_hub (JsonObject  *hub,
   copy_number (hub, "presence_penalty", config, "presencePenalty");
   copy_number (hub, "frequency_penalty", config, "frequencyPenalty");
 
-  if (stop != NULL && JSON_NODE_HOLDS_VALUE (stop) && json_node_get_value_type (stop) == G_TYPE_STRING)
+  if (sy_json_node_is_string (stop))
     {
       JsonArray *sequences = json_array_new ();
 
@@ -764,7 +743,7 @@ generation_config_from_hub (JsonObject  *hub,
         {
           JsonNode *node = json_array_get_element (from, i);
 
-          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+          if (sy_json_node_is_string (node))
             json_array_add_string_element (sequences, json_node_get_string (node));
         }
       if (json_array_get_length (sequences) > 0)
@@ -910,12 +889,12 @@ finish_reason_to_hub (const char *reason,
 {
   static const char * const filtered[] = {
     "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "LANGUAGE",
-    "IMAGE_SAFETY",
+    "IMAGE_SAFETY", NULL,
   };
 
   if (reason != NULL && g_str_equal (reason, "MAX_TOKENS"))
     return "length";
-  if (reason != NULL && in_list (reason, filtered, G_N_ELEMENTS (filtered)))
+  if (reason != NULL && g_strv_contains (filtered, reason))
     return "content_filter";
   return has_calls ? "tool_calls" : "stop";
 }
@@ -1011,8 +990,7 @@ choice_from_candidate (JsonObject *candidate,
 
   for (guint i = 0; parts != NULL && i < json_array_get_length (parts); i++)
     {
-      JsonNode *node = json_array_get_element (parts, i);
-      JsonObject *part = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *part = sy_json_array_get_object (parts, i);
       const char *part_text = sy_json_get_string (part, "text");
       JsonObject *function_call = sy_json_get_object (part, "functionCall");
 
@@ -1155,8 +1133,7 @@ decoder_emit_parts (GeminiDecoder *self,
 {
   for (guint i = 0; parts != NULL && i < json_array_get_length (parts); i++)
     {
-      JsonNode *node = json_array_get_element (parts, i);
-      JsonObject *part = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *part = sy_json_array_get_object (parts, i);
       const char *text = sy_json_get_string (part, "text");
       JsonObject *function_call = sy_json_get_object (part, "functionCall");
       JsonObject *chunk;
@@ -1380,18 +1357,14 @@ sy_provider_gemini_build (const SyProvider *provider,
                           const char       *key)
 {
   g_autoptr(JsonObject) body_object = NULL;
-  g_autoptr(GBytes) bytes = NULL;
   g_autofree char *base = NULL;
   g_autofree char *segment = NULL;
   g_autofree char *url = NULL;
-  g_autofree char *body = NULL;
   g_autoptr(GUri) uri = NULL;
-  SoupMessageHeaders *headers;
   SoupMessage *msg;
   JsonObjectIter iter;
   const char *name;
   JsonNode *value;
-  gsize length;
 
   g_return_val_if_fail (provider != NULL && provider->base_url != NULL, NULL);
   g_return_val_if_fail (model != NULL, NULL);
@@ -1422,22 +1395,18 @@ sy_provider_gemini_build (const SyProvider *provider,
   json_object_iter_init_ordered (&iter, request);
   while (json_object_iter_next_ordered (&iter, &name, &value))
     {
-      if (in_list (name, dropped_members, G_N_ELEMENTS (dropped_members)))
+      /* The URL carries the model and whether to stream. */
+      if (g_str_equal (name, "model") || g_str_equal (name, "stream") ||
+          sy_translate_member_is_dropped (name))
         continue;
       if (g_str_equal (name, "contents") && JSON_NODE_HOLDS_ARRAY (value) && g_str_has_prefix (model, "gemini-3"))
         json_object_set_member (body_object, name, contents_with_signatures (value));
       else
         json_object_set_member (body_object, name, json_node_copy (value));
     }
-  body = sy_json_object_to_string (body_object);
-  length = strlen (body);
 
-  headers = soup_message_get_request_headers (msg);
   if (key != NULL && *key != '\0')
-    soup_message_headers_replace (headers, "x-goog-api-key", key);
-  soup_message_headers_replace (headers, "Accept", stream ? "text/event-stream" : "application/json");
-
-  bytes = g_bytes_new_take (g_steal_pointer (&body), length);
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-goog-api-key", key);
+  sy_translate_set_json_body (msg, body_object, stream);
   return msg;
 }

@@ -4,28 +4,11 @@
 
 #include "sy-provider-openai.h"
 #include "sy-json.h"
-
-/* Request members that name an upstream or a credential: the upstream comes only
- * from config (design.md, Security), so these never travel. `models` is the
- * router's own fallback list (OpenRouter's convention), not the provider's. */
-static const char * const dropped_members[] = {
-  "base_url", "api_base", "api_key", "apiKey", "baseURL", "endpoint", "models",
-};
+#include "sy-translate.h"
 
 static const char * const openrouter_members[] = {
-  "transforms", "route", "provider", "usage", "plugins",
+  "transforms", "route", "provider", "usage", "plugins", NULL,
 };
-
-static gboolean
-in_list (const char        *name,
-         const char * const *list,
-         gsize               n)
-{
-  for (gsize i = 0; i < n; i++)
-    if (g_str_equal (name, list[i]))
-      return TRUE;
-  return FALSE;
-}
 
 /* How each OpenAI-compatible provider departs from OpenAI's Chat Completions, in
  * one place. A provider is matched by its id or by its base_url's host (a custom
@@ -161,12 +144,9 @@ sy_provider_openai_build (const SyProvider *provider,
   const Quirks *quirks;
   g_autoptr(JsonNode) copy = NULL;
   g_autofree char *url = NULL;
-  g_autofree char *body = NULL;
-  g_autoptr(GBytes) bytes = NULL;
   JsonObject *object;
   SoupMessage *msg;
   SoupMessageHeaders *headers;
-  gsize length = 0;
 
   g_return_val_if_fail (provider != NULL && provider->base_url != NULL, NULL);
   quirks = quirks_for (provider);
@@ -187,8 +167,8 @@ sy_provider_openai_build (const SyProvider *provider,
     while (json_object_iter_next (&iter, &name, &value))
       {
         if (g_str_equal (name, "model") || g_str_equal (name, "stream_options") ||
-            in_list (name, dropped_members, G_N_ELEMENTS (dropped_members)) ||
-            (!to_openrouter && in_list (name, openrouter_members, G_N_ELEMENTS (openrouter_members))))
+            sy_translate_member_is_dropped (name) ||
+            (!to_openrouter && g_strv_contains (openrouter_members, name)))
           continue;
         if (g_strv_contains (quirks->unsupported, name))
           {
@@ -267,12 +247,6 @@ sy_provider_openai_build (const SyProvider *provider,
                               json_node_copy (json_object_get_member (request, "stream_options")));
   }
 
-  {
-    g_autoptr(JsonGenerator) generator = json_generator_new ();
-    json_generator_set_root (generator, copy);
-    body = json_generator_to_data (generator, &length);
-  }
-
   url = g_strconcat (provider->base_url, "/chat/completions", NULL);
   msg = soup_message_new (SOUP_METHOD_POST, url);
   if (msg == NULL)
@@ -284,10 +258,7 @@ sy_provider_openai_build (const SyProvider *provider,
       g_autofree char *auth = g_strconcat ("Bearer ", key, NULL);
       soup_message_headers_replace (headers, "Authorization", auth);
     }
-  soup_message_headers_replace (headers, "Accept", stream ? "text/event-stream" : "application/json");
-
-  bytes = g_bytes_new_take (g_steal_pointer (&body), length);
-  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  sy_translate_set_json_body (msg, object, stream);
 
   return msg;
 }
@@ -312,8 +283,7 @@ sy_provider_openai_error_message (GBytes *body)
   error = json_object_get_member (object, "error");
   if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
     return g_strdup (sy_json_get_string (json_node_get_object (error), "message"));
-  if (error != NULL && JSON_NODE_HOLDS_VALUE (error) &&
-      json_node_get_value_type (error) == G_TYPE_STRING)
+  if (sy_json_node_is_string (error))
     return g_strdup (json_node_get_string (error));
   return g_strdup (sy_json_get_string (object, "message"));
 }

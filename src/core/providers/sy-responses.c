@@ -38,34 +38,9 @@ static JsonNode *
 given (JsonObject *object,
        const char *member)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+  JsonNode *node = sy_json_member (object, member);
 
-  return node != NULL && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
-}
-
-static gboolean
-node_is_string (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
-static gboolean
-node_is_number (JsonNode *node)
-{
-  GType type;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  type = json_node_get_value_type (node);
-  return type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
-}
-
-static gboolean
-node_is_bool (JsonNode *node)
-{
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_BOOLEAN;
+  return sy_json_node_is_null (node) ? NULL : node;
 }
 
 /* ---------------------------------------------------------------- requests */
@@ -98,7 +73,7 @@ tool_output_text (JsonNode   *output,
   g_autoptr(GString) text = g_string_new (NULL);
   JsonArray *parts;
 
-  if (node_is_string (output))
+  if (sy_json_node_is_string (output))
     return g_strdup (json_node_get_string (output));
   if (output == NULL || !JSON_NODE_HOLDS_ARRAY (output))
     {
@@ -109,8 +84,7 @@ tool_output_text (JsonNode   *output,
   parts = json_node_get_array (output);
   for (guint i = 0; i < json_array_get_length (parts); i++)
     {
-      JsonNode *node = json_array_get_element (parts, i);
-      JsonObject *part = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *part = sy_json_array_get_object (parts, i);
       const char *type = sy_json_get_string (part, "type");
       const char *part_text = sy_json_get_string (part, "text");
 
@@ -172,7 +146,7 @@ message_content (JsonNode   *content,
   gboolean is_user = g_str_equal (role, "user");
   JsonArray *parts;
 
-  if (node_is_string (content))
+  if (sy_json_node_is_string (content))
     return json_node_copy (content);
   if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content))
     {
@@ -185,8 +159,7 @@ message_content (JsonNode   *content,
   text = g_string_new (NULL);
   for (guint i = 0; i < json_array_get_length (parts); i++)
     {
-      JsonNode *node = json_array_get_element (parts, i);
-      JsonObject *part = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *part = sy_json_array_get_object (parts, i);
       const char *type = sy_json_get_string (part, "type");
       const char *part_text = NULL;
 
@@ -351,7 +324,7 @@ add_input (Conversation *conv,
 {
   JsonArray *items;
 
-  if (node_is_string (input))
+  if (sy_json_node_is_string (input))
     {
       const char *text = json_node_get_string (input);
 
@@ -365,8 +338,7 @@ add_input (Conversation *conv,
   items = json_node_get_array (input);
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
-      JsonNode *node = json_array_get_element (items, i);
-      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *item = sy_json_array_get_object (items, i);
       const char *type;
       gboolean ok;
 
@@ -437,7 +409,7 @@ copy_tools (JsonObject  *request,
 
       function = json_object_new ();
       json_object_set_string_member (function, "name", name);
-      if ((value = given (tool, "description")) != NULL && node_is_string (value))
+      if ((value = given (tool, "description")) != NULL && sy_json_node_is_string (value))
         json_object_set_member (function, "description", json_node_copy (value));
       if ((value = given (tool, "parameters")) != NULL)
         {
@@ -448,7 +420,7 @@ copy_tools (JsonObject  *request,
             }
           json_object_set_member (function, "parameters", json_node_copy (value));
         }
-      if ((value = given (tool, "strict")) != NULL && node_is_bool (value))
+      if ((value = given (tool, "strict")) != NULL && sy_json_node_is_bool (value))
         json_object_set_member (function, "strict", json_node_copy (value));
 
       hub_tool = json_object_new ();
@@ -475,7 +447,7 @@ copy_tool_choice (JsonObject  *request,
   if (node == NULL)
     return TRUE;
 
-  if (node_is_string (node))
+  if (sy_json_node_is_string (node))
     {
       const char *mode = json_node_get_string (node);
 
@@ -605,7 +577,7 @@ copy_reasoning (JsonObject  *request,
     return set_invalid (error, _("reasoning: must be an object"));
   if (node == NULL)
     return TRUE;
-  effort = node_is_string (node) ? json_node_get_string (node) : "";
+  effort = sy_json_node_is_string (node) ? json_node_get_string (node) : "";
 
   /* The hub knows low, medium and high (sy-translate.h). */
   if (g_str_equal (effort, "none"))
@@ -630,12 +602,12 @@ copy_scalars (JsonObject  *request,
     const char *member;
     gboolean  (*check) (JsonNode *node);
   } scalars[] = {
-    { "model", node_is_string },
-    { "stream", node_is_bool },
-    { "temperature", node_is_number },
-    { "top_p", node_is_number },
-    { "parallel_tool_calls", node_is_bool },
-    { "user", node_is_string },
+    { "model", sy_json_node_is_string },
+    { "stream", sy_json_node_is_bool },
+    { "temperature", sy_json_node_is_number },
+    { "top_p", sy_json_node_is_number },
+    { "parallel_tool_calls", sy_json_node_is_bool },
+    { "user", sy_json_node_is_string },
   };
   JsonNode *node;
 
@@ -646,9 +618,9 @@ copy_scalars (JsonObject  *request,
         continue;
       if (!scalars[i].check (node))
         {
-          if (scalars[i].check == node_is_string)
+          if (scalars[i].check == sy_json_node_is_string)
             return set_invalid (error, _("%s: must be a string"), scalars[i].member);
-          if (scalars[i].check == node_is_bool)
+          if (scalars[i].check == sy_json_node_is_bool)
             return set_invalid (error, _("%s: must be a boolean"), scalars[i].member);
           return set_invalid (error, _("%s: must be a number"), scalars[i].member);
         }
@@ -658,7 +630,7 @@ copy_scalars (JsonObject  *request,
   node = given (request, "max_output_tokens");
   if (node != NULL)
     {
-      if (!node_is_number (node) || sy_json_get_int (request, "max_output_tokens", 0) < 1)
+      if (!sy_json_node_is_number (node) || sy_json_get_int (request, "max_output_tokens", 0) < 1)
         return set_invalid (error, _("max_output_tokens: must be a positive integer"));
       json_object_set_int_member (hub, "max_tokens", sy_json_get_int (request, "max_output_tokens", 0));
     }
@@ -707,7 +679,7 @@ sy_responses_request_to_hub (JsonObject  *request,
   instructions = given (request, "instructions");
   if (instructions != NULL)
     {
-      if (!node_is_string (instructions))
+      if (!sy_json_node_is_string (instructions))
         {
           set_invalid (error, _("instructions: must be a string"));
           return NULL;
@@ -960,7 +932,6 @@ sy_responses_response_from_hub (JsonObject *completion)
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
   g_autofree char *id = sy_translate_new_id ("resp_");
   g_autofree char *text = NULL;
-  JsonArray *choices;
   JsonObject *choice = NULL;
   JsonObject *message;
   JsonArray *tool_calls;
@@ -971,14 +942,7 @@ sy_responses_response_from_hub (JsonObject *completion)
 
   g_return_val_if_fail (completion != NULL, NULL);
 
-  choices = sy_json_get_array (completion, "choices");
-  if (choices != NULL && json_array_get_length (choices) > 0)
-    {
-      JsonNode *node = json_array_get_element (choices, 0);
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        choice = json_node_get_object (node);
-    }
+  choice = sy_hub_first_choice (completion);
   message = sy_json_get_object (choice, "message");
   finish_reason = sy_json_get_string (choice, "finish_reason");
 
@@ -1006,8 +970,7 @@ sy_responses_response_from_hub (JsonObject *completion)
   tool_calls = sy_json_get_array (message, "tool_calls");
   for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
     {
-      JsonNode *node = json_array_get_element (tool_calls, i);
-      JsonObject *call = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *call = sy_json_array_get_object (tool_calls, i);
       JsonObject *function = sy_json_get_object (call, "function");
       const char *call_id = sy_json_get_string (call, "id");
       const char *arguments = sy_json_get_string (function, "arguments");
@@ -1150,6 +1113,50 @@ ensure_started (ResponsesEncoder *self,
   emit_lifecycle (self, "response.in_progress", encoder_response (self, "in_progress", NULL, NULL), events);
 }
 
+/* A message's text and a reasoning item's summary go out in the same four
+ * events (part added, text delta, text done, part done) under different names:
+ * output_text in content part 0, summary_text in summary part 0. */
+typedef struct {
+  const char *part_added;
+  const char *text_delta;
+  const char *text_done;
+  const char *part_done;
+  const char *index_member;
+  JsonObject *(*part) (const char *text);
+  gboolean    logprobs;
+} TextEvents;
+
+static const TextEvents message_events = {
+  "response.content_part.added", "response.output_text.delta",
+  "response.output_text.done", "response.content_part.done",
+  "content_index", text_part, TRUE,
+};
+
+static const TextEvents reasoning_events = {
+  "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
+  "response.reasoning_summary_text.done", "response.reasoning_summary_part.done",
+  "summary_index", summary_part, FALSE,
+};
+
+static const TextEvents *
+text_events (ItemKind kind)
+{
+  g_assert (kind == ITEM_MESSAGE || kind == ITEM_REASONING);
+  return kind == ITEM_MESSAGE ? &message_events : &reasoning_events;
+}
+
+/* An item event of @type with the part index already set. */
+static JsonObject *
+text_event_new (const TextEvents *names,
+                const char       *type,
+                const Item       *item)
+{
+  JsonObject *data = item_event_new (type, item);
+
+  json_object_set_int_member (data, names->index_member, 0);
+  return data;
+}
+
 static void
 close_current (ResponsesEncoder *self,
                const char       *status,
@@ -1166,26 +1173,19 @@ close_current (ResponsesEncoder *self,
   switch (item->kind)
     {
     case ITEM_MESSAGE:
-      data = item_event_new ("response.output_text.done", item);
-      json_object_set_int_member (data, "content_index", 0);
-      json_object_set_string_member (data, "text", item->text->str);
-      json_object_set_array_member (data, "logprobs", json_array_new ());
-      emit (self, data, events);
-      data = item_event_new ("response.content_part.done", item);
-      json_object_set_int_member (data, "content_index", 0);
-      json_object_set_object_member (data, "part", text_part (item->text->str));
-      emit (self, data, events);
-      break;
-
     case ITEM_REASONING:
-      data = item_event_new ("response.reasoning_summary_text.done", item);
-      json_object_set_int_member (data, "summary_index", 0);
-      json_object_set_string_member (data, "text", item->text->str);
-      emit (self, data, events);
-      data = item_event_new ("response.reasoning_summary_part.done", item);
-      json_object_set_int_member (data, "summary_index", 0);
-      json_object_set_object_member (data, "part", summary_part (item->text->str));
-      emit (self, data, events);
+      {
+        const TextEvents *names = text_events (item->kind);
+
+        data = text_event_new (names, names->text_done, item);
+        json_object_set_string_member (data, "text", item->text->str);
+        if (names->logprobs)
+          json_object_set_array_member (data, "logprobs", json_array_new ());
+        emit (self, data, events);
+        data = text_event_new (names, names->part_done, item);
+        json_object_set_object_member (data, "part", names->part (item->text->str));
+        emit (self, data, events);
+      }
       break;
 
     case ITEM_CALL:
@@ -1231,54 +1231,32 @@ emit_item_added (ResponsesEncoder *self,
   emit (self, data, events);
 }
 
+/* Appends @delta to the open item of @kind (ITEM_MESSAGE or ITEM_REASONING),
+ * opening one first if another kind is open. */
 static void
-on_reasoning (ResponsesEncoder *self,
-              const char       *delta,
-              GPtrArray        *events)
+on_text_delta (ResponsesEncoder *self,
+               ItemKind          kind,
+               const char       *delta,
+               GPtrArray        *events)
 {
+  const TextEvents *names = text_events (kind);
   Item *item = self->current;
   JsonObject *data;
 
-  if (item == NULL || item->kind != ITEM_REASONING)
+  if (item == NULL || item->kind != kind)
     {
-      item = open_item (self, ITEM_REASONING, events);
+      item = open_item (self, kind, events);
       emit_item_added (self, item, events);
-      data = item_event_new ("response.reasoning_summary_part.added", item);
-      json_object_set_int_member (data, "summary_index", 0);
-      json_object_set_object_member (data, "part", summary_part (""));
+      data = text_event_new (names, names->part_added, item);
+      json_object_set_object_member (data, "part", names->part (""));
       emit (self, data, events);
     }
 
   g_string_append (item->text, delta);
-  data = item_event_new ("response.reasoning_summary_text.delta", item);
-  json_object_set_int_member (data, "summary_index", 0);
+  data = text_event_new (names, names->text_delta, item);
   json_object_set_string_member (data, "delta", delta);
-  emit (self, data, events);
-}
-
-static void
-on_text (ResponsesEncoder *self,
-         const char       *delta,
-         GPtrArray        *events)
-{
-  Item *item = self->current;
-  JsonObject *data;
-
-  if (item == NULL || item->kind != ITEM_MESSAGE)
-    {
-      item = open_item (self, ITEM_MESSAGE, events);
-      emit_item_added (self, item, events);
-      data = item_event_new ("response.content_part.added", item);
-      json_object_set_int_member (data, "content_index", 0);
-      json_object_set_object_member (data, "part", text_part (""));
-      emit (self, data, events);
-    }
-
-  g_string_append (item->text, delta);
-  data = item_event_new ("response.output_text.delta", item);
-  json_object_set_int_member (data, "content_index", 0);
-  json_object_set_string_member (data, "delta", delta);
-  json_object_set_array_member (data, "logprobs", json_array_new ());
+  if (names->logprobs)
+    json_object_set_array_member (data, "logprobs", json_array_new ());
   emit (self, data, events);
 }
 
@@ -1346,7 +1324,6 @@ responses_encoder_chunk (SyStreamEncoder *encoder,
                          GPtrArray       *events)
 {
   ResponsesEncoder *self = (ResponsesEncoder *) encoder;
-  JsonArray *choices;
   JsonObject *choice = NULL;
   JsonObject *delta;
   JsonObject *usage;
@@ -1365,23 +1342,16 @@ responses_encoder_chunk (SyStreamEncoder *encoder,
       self->usage = json_object_ref (usage);
     }
 
-  choices = sy_json_get_array (chunk, "choices");
-  if (choices != NULL && json_array_get_length (choices) > 0)
-    {
-      JsonNode *node = json_array_get_element (choices, 0);
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        choice = json_node_get_object (node);
-    }
+  choice = sy_hub_first_choice (chunk);
   delta = sy_json_get_object (choice, "delta");
 
   text = sy_json_get_string (delta, "reasoning_content");
   if (text != NULL && *text != '\0')
-    on_reasoning (self, text, events);
+    on_text_delta (self, ITEM_REASONING, text, events);
 
   text = sy_json_get_string (delta, "content");
   if (text != NULL && *text != '\0')
-    on_text (self, text, events);
+    on_text_delta (self, ITEM_MESSAGE, text, events);
 
   tool_calls = sy_json_get_array (delta, "tool_calls");
   for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
