@@ -176,45 +176,37 @@ start_nginx
 
 # --- switchyard ----------------------------------------------------------
 
-DB="$TMP/history.db"
-cat >"$TMP/config.json" <<EOF
+# Each router target is its own `switchyard serve` with its own history and its
+# own mocks, so none pays for another's rows or connections.
+declare -A ROUTER_PID ROUTER_PORT
+start_router () { # NAME BINARY
+  local name=$1 bin=$2
+  cat >"$TMP/$name.json" <<EOF
 {
   "server": { "port": 0, "token": "$TOKEN" },
   "providers": [
-    { "id": "openai", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_PORT[switchyard]}/v1" },
-    { "id": "stream", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_STREAM_PORT[switchyard]}/v1",
-      "key_env": "OPENAI_API_KEY" },
-    { "id": "tr", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_PORT[translated]}/v1",
-      "key_env": "OPENAI_API_KEY" },
-    { "id": "tr-stream", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_STREAM_PORT[translated]}/v1",
+    { "id": "openai", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_PORT[$name]}/v1" },
+    { "id": "stream", "kind": "openai", "base_url": "http://127.0.0.1:${MOCK_STREAM_PORT[$name]}/v1",
       "key_env": "OPENAI_API_KEY" }
-  ],
-  "prices": {
-    "tr/gpt-4.1-mini": { "input": 0.4, "output": 1.6 },
-    "tr-stream/gpt-4.1-mini": { "input": 0.4, "output": 1.6 }
-  }
+  ]
 }
 EOF
-OPENAI_API_KEY=sk-bench "$SWITCHYARD" serve --config "$TMP/config.json" --db "$DB" --port 0 \
-  >"$TMP/switchyard.out" 2>&1 &
-SY_PID=$!
-PIDS+=("$SY_PID")
-SY_PORT=$(wait_line "$TMP/switchyard.out" 'listening on http://127\.0\.0\.1:[0-9]+/v1' "$SY_PID" |
-          grep -oE ':[0-9]+/' | tr -d ':/')
+  OPENAI_API_KEY=sk-bench "$bin" serve --config "$TMP/$name.json" --db "$TMP/$name.db" --port 0 \
+    >"$TMP/$name.out" 2>&1 &
+  ROUTER_PID[$name]=$!
+  PIDS+=("${ROUTER_PID[$name]}")
+  ROUTER_PORT[$name]=$(wait_line "$TMP/$name.out" 'listening on http://127\.0\.0\.1:[0-9]+/v1' \
+                       "${ROUTER_PID[$name]}" | grep -oE ':[0-9]+/' | tr -d ':/')
+}
+
+start_router switchyard "$SWITCHYARD"
+SY_PID=${ROUTER_PID[switchyard]}
+SY_PORT=${ROUTER_PORT[switchyard]}
+DB="$TMP/switchyard.db"
+start_router translated "$SWITCHYARD"
+[ -z "$BASELINE" ] || start_router baseline "$BASELINE"
 sleep 0.5
 SY_RSS_IDLE=$(rss_kb "$SY_PID")
-
-if [ -n "$BASELINE" ]; then
-  sed -e "s|${MOCK_PORT[switchyard]}/v1|${MOCK_PORT[baseline]}/v1|" \
-      -e "s|${MOCK_STREAM_PORT[switchyard]}/v1|${MOCK_STREAM_PORT[baseline]}/v1|" \
-      "$TMP/config.json" >"$TMP/baseline.json"
-  OPENAI_API_KEY=sk-bench "$BASELINE" serve --config "$TMP/baseline.json" --db "$TMP/baseline.db" --port 0 \
-    >"$TMP/baseline.out" 2>&1 &
-  BASE_PID=$!
-  PIDS+=("$BASE_PID")
-  BASE_PORT=$(wait_line "$TMP/baseline.out" 'listening on http://127\.0\.0\.1:[0-9]+/v1' "$BASE_PID" |
-              grep -oE ':[0-9]+/' | tr -d ':/')
-fi
 
 # --- targets -------------------------------------------------------------
 
@@ -229,13 +221,13 @@ MODEL[nginx]=gpt-4.1-mini;               MODEL_STREAM[nginx]=gpt-4.1-mini
 URL[switchyard]="http://127.0.0.1:$SY_PORT/v1/chat/completions"
 URL_STREAM[switchyard]="http://127.0.0.1:$SY_PORT/v1/chat/completions"
 MODEL[switchyard]=openai/gpt-4.1-mini;   MODEL_STREAM[switchyard]=stream/gpt-4.1-mini
-URL[translated]="http://127.0.0.1:$SY_PORT/v1/messages"
-URL_STREAM[translated]="http://127.0.0.1:$SY_PORT/v1/messages"
-MODEL[translated]=tr/gpt-4.1-mini;       MODEL_STREAM[translated]=tr-stream/gpt-4.1-mini
+URL[translated]="http://127.0.0.1:${ROUTER_PORT[translated]}/v1/messages"
+URL_STREAM[translated]="http://127.0.0.1:${ROUTER_PORT[translated]}/v1/messages"
+MODEL[translated]=openai/gpt-4.1-mini;   MODEL_STREAM[translated]=stream/gpt-4.1-mini
 FORMAT[translated]=anthropic
 if [ -n "$BASELINE" ]; then
-  URL[baseline]="http://127.0.0.1:$BASE_PORT/v1/chat/completions"
-  URL_STREAM[baseline]="http://127.0.0.1:$BASE_PORT/v1/chat/completions"
+  URL[baseline]="http://127.0.0.1:${ROUTER_PORT[baseline]}/v1/chat/completions"
+  URL_STREAM[baseline]="http://127.0.0.1:${ROUTER_PORT[baseline]}/v1/chat/completions"
   MODEL[baseline]=openai/gpt-4.1-mini;   MODEL_STREAM[baseline]=stream/gpt-4.1-mini
 fi
 
@@ -308,10 +300,7 @@ done
 rows () { sqlite3 -readonly "$DB" 'PRAGMA busy_timeout=5000; select count(*) from requests' 2>/dev/null | tail -n1; }
 # Counted from wrk's completed requests (+2 sanity checks); requests wrk cut
 # off at the end of a run may be recorded too, as client disconnects.
-SENT=2
-for t in switchyard translated; do
-  SENT=$(( SENT + ${R[$t.warm.req]} + ${R[$t.c1.req]} + ${R[$t.c32.req]} + ${R[$t.s8.req]} ))
-done
+SENT=$(( 2 + ${R[switchyard.warm.req]} + ${R[switchyard.c1.req]} + ${R[switchyard.c32.req]} + ${R[switchyard.s8.req]} ))
 deadline=$((SECONDS + 60))
 while [ "$SENT" -lt "$RSS_REQUESTS" ] && [ $SECONDS -lt $deadline ]; do
   run_wrk "switchyard.more" "${URL[switchyard]}" "$(body "${MODEL[switchyard]}" false)" 2 32 2
