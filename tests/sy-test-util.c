@@ -425,6 +425,17 @@ sy_test_mock_requests (SyTestProc *mock)
 }
 
 JsonNode *
+sy_test_mock_last_body (SyTestProc *mock)
+{
+  g_autoptr(JsonNode) requests = sy_test_mock_requests (mock);
+  guint count = (guint) sy_test_json_double (requests, "count");
+  g_autofree char *last = g_strdup_printf ("requests.%u.body", count - 1);
+
+  g_assert_cmpuint (count, >, 0);
+  return json_node_copy (sy_test_json_path (requests, last));
+}
+
+JsonNode *
 sy_test_json_path (JsonNode   *root,
                    const char *path)
 {

@@ -102,6 +102,8 @@ void       sy_test_mock_faults   (SyTestProc *mock,
 void       sy_test_mock_reset    (SyTestProc *mock);
 /* GET /_mock/requests, parsed. */
 JsonNode  *sy_test_mock_requests (SyTestProc *mock);
+/* The body of the last request the mock received (asserting there was one). */
+JsonNode  *sy_test_mock_last_body (SyTestProc *mock);
 
 /* The JSON member at a dotted path ("usage.cost", "choices.0.message.content"). */
 JsonNode   *sy_test_json_path   (JsonNode   *root,

@@ -13,18 +13,6 @@ static SyTestProc *serve;
 
 static const char * const anthropic_headers[] = { "anthropic-version: 2023-06-01", NULL };
 
-/* The body the mock received last. */
-static JsonNode *
-upstream_body (void)
-{
-  g_autoptr(JsonNode) requests = sy_test_mock_requests (mock);
-  guint count = (guint) sy_test_json_double (requests, "count");
-  g_autofree char *last = g_strdup_printf ("requests.%u.body", count - 1);
-
-  g_assert_cmpuint (count, >, 0);
-  return json_node_copy (sy_test_json_path (requests, last));
-}
-
 /* Every member of @sent reached the upstream with the same value, but "model". */
 static void
 assert_same_but_model (JsonNode   *sent,
@@ -70,7 +58,7 @@ test_anthropic_passthrough (void)
                            anthropic_headers);
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (sy_test_json_string (response->json, "type"), ==, "message");
-  received = upstream_body ();
+  received = sy_test_mock_last_body (mock);
   assert_same_but_model (sent, received, "claude-sonnet-4-5");
 }
 
@@ -87,7 +75,7 @@ test_chat_passthrough (void)
   g_autoptr(JsonNode) received = NULL;
 
   g_assert_cmpuint (response->status, ==, 200);
-  received = upstream_body ();
+  received = sy_test_mock_last_body (mock);
   assert_same_but_model (sent, received, "gpt-4.1-mini");
 }
 
@@ -109,7 +97,7 @@ test_mistral_quirks (void)
   sy_test_mock_reset (mock);
   events = sy_test_stream (serve->port, TOKEN, body, &status, NULL, NULL);
   g_assert_cmpuint (status, ==, 200);
-  received = upstream_body ();
+  received = sy_test_mock_last_body (mock);
   g_assert_null (sy_test_json_path (received, "stream_options"));
   g_assert_null (sy_test_json_path (received, "user"));
   g_assert_null (sy_test_json_path (received, "seed"));
@@ -139,19 +127,25 @@ test_mistral_quirks (void)
   g_assert_nonnull (strstr (row->attempts_json, "sent the output limit as \\\"max_tokens\\\""));
 }
 
-/* OpenAI's own API gets max_completion_tokens, noted in history. */
-static void
-test_openai_output_limit (void)
+/* Sends @body as a Chat Completions client; what reached the upstream. */
+static JsonNode *
+chat_upstream_body (const char *body)
 {
-  const char *body = "{\"model\":\"openai/gpt-4.1-mini\",\"max_tokens\":55,"
-                     "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
   g_autoptr(SyTestResponse) response = NULL;
-  g_autoptr(JsonNode) received = NULL;
 
   sy_test_mock_reset (mock);
   response = sy_test_chat (serve->port, TOKEN, body);
   g_assert_cmpuint (response->status, ==, 200);
-  received = upstream_body ();
+  return sy_test_mock_last_body (mock);
+}
+
+/* OpenAI's own API gets max_completion_tokens, noted in history. */
+static void
+test_openai_output_limit (void)
+{
+  g_autoptr(JsonNode) received = chat_upstream_body (
+    "{\"model\":\"openai/gpt-4.1-mini\",\"max_tokens\":55,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
   g_assert_null (sy_test_json_path (received, "max_tokens"));
   g_assert_cmpfloat (sy_test_json_double (received, "max_completion_tokens"), ==, 55);
 }
@@ -174,15 +168,9 @@ test_untranslatable (void)
 static void
 test_anthropic_max_tokens (void)
 {
-  const char *body = "{\"model\":\"anthropic/claude-3-5-haiku-latest\","
-                     "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-  g_autoptr(SyTestResponse) response = NULL;
-  g_autoptr(JsonNode) received = NULL;
+  g_autoptr(JsonNode) received = chat_upstream_body (
+    "{\"model\":\"anthropic/claude-3-5-haiku-latest\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 
-  sy_test_mock_reset (mock);
-  response = sy_test_chat (serve->port, TOKEN, body);
-  g_assert_cmpuint (response->status, ==, 200);
-  received = upstream_body ();
   g_assert_cmpfloat (sy_test_json_double (received, "max_tokens"), ==, 8192);
 }
 

@@ -537,22 +537,10 @@ assert_usage_and_cost (const Answer *answer,
   g_assert_cmpfloat_with_epsilon (answer->cost, expected.total, 1e-9);
 }
 
-/* The request the mock received last, in the upstream's format. */
-static JsonNode *
-last_upstream_request (void)
-{
-  g_autoptr(JsonNode) requests = sy_test_mock_requests (mock);
-  guint count = (guint) sy_test_json_double (requests, "count");
-  g_autofree char *last = g_strdup_printf ("requests.%u.body", count - 1);
-
-  g_assert_cmpuint (count, >, 0);
-  return json_node_copy (sy_test_json_path (requests, last));
-}
-
 static void
 assert_upstream_saw_image (Upstream upstream)
 {
-  g_autoptr(JsonNode) request = last_upstream_request ();
+  g_autoptr(JsonNode) request = sy_test_mock_last_body (mock);
   g_autofree char *text = sy_json_to_string (request);
 
   /* The image arrived intact, in the upstream's own block. */
@@ -577,7 +565,7 @@ assert_upstream_saw_image (Upstream upstream)
 static void
 assert_upstream_saw_tool_result (Upstream upstream)
 {
-  g_autoptr(JsonNode) request = last_upstream_request ();
+  g_autoptr(JsonNode) request = sy_test_mock_last_body (mock);
   g_autofree char *text = sy_json_to_string (request);
 
   g_assert_nonnull (strstr (text, "temp_c"));

@@ -7,13 +7,9 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 
-import { TOKEN, mockAnswer, startMock, startRouter } from './lib.mjs';
+import { FORMAT_MODELS, TOKEN, mockAnswer, startMock, startRouterAllFormats } from './lib.mjs';
 
-const MODELS = {
-  anthropic: 'anthropic/claude-sonnet-4-5',
-  openai: 'openai/gpt-4.1-mini',
-  gemini: 'google/gemini-2.5-flash',
-};
+const MODELS = FORMAT_MODELS;
 
 const TOOLS = [{
   name: 'get_weather',
@@ -29,16 +25,7 @@ let client;
 
 before(async () => {
   mock = await startMock();
-  router = await startRouter(mock, {
-    extraConfig: {
-      providers: [
-        { id: 'openai', base_url: `${mock.url}/v1` },
-        { id: 'anthropic', base_url: `${mock.url}/v1` },
-        { id: 'google', base_url: `${mock.url}/v1beta` },
-      ],
-    },
-    env: { GEMINI_API_KEY: 'AIza-test-key' },
-  });
+  router = await startRouterAllFormats(mock);
   /* The SDK appends /v1/messages to the base URL; the token goes as x-api-key. */
   client = new Anthropic({ baseURL: `http://127.0.0.1:${router.port}`, apiKey: TOKEN, maxRetries: 0, timeout: 20000 });
 });

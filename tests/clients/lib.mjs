@@ -155,3 +155,24 @@ export async function startRouter (mock, { extraConfig = {}, env = {} } = {}) {
     },
   };
 }
+
+/* The three upstream formats, each a catalog provider pointed at @mock:
+ * `openai` (Chat Completions), `anthropic` (Messages), `google` (Gemini). */
+export const FORMAT_MODELS = {
+  openai: 'openai/gpt-4.1-mini',
+  anthropic: 'anthropic/claude-sonnet-4-5',
+  gemini: 'google/gemini-2.5-flash',
+};
+
+export function startRouterAllFormats (mock) {
+  return startRouter(mock, {
+    extraConfig: {
+      providers: [
+        { id: 'openai', base_url: `${mock.url}/v1` },
+        { id: 'anthropic', base_url: `${mock.url}/v1` },
+        { id: 'google', base_url: `${mock.url}/v1beta` },
+      ],
+    },
+    env: { GEMINI_API_KEY: 'AIza-test-key' },
+  });
+}

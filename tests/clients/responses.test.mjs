@@ -7,13 +7,9 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 
-import { TOKEN, mockAnswer, startMock, startRouter } from './lib.mjs';
+import { FORMAT_MODELS, TOKEN, mockAnswer, startMock, startRouterAllFormats } from './lib.mjs';
 
-const MODELS = {
-  openai: 'openai/gpt-4.1-mini',
-  anthropic: 'anthropic/claude-sonnet-4-5',
-  gemini: 'google/gemini-2.5-flash',
-};
+const MODELS = FORMAT_MODELS;
 
 const TOOLS = [{
   type: 'function',
@@ -31,16 +27,7 @@ let client;
 
 before(async () => {
   mock = await startMock();
-  router = await startRouter(mock, {
-    extraConfig: {
-      providers: [
-        { id: 'openai', base_url: `${mock.url}/v1` },
-        { id: 'anthropic', base_url: `${mock.url}/v1` },
-        { id: 'google', base_url: `${mock.url}/v1beta` },
-      ],
-    },
-    env: { GEMINI_API_KEY: 'AIza-test-key' },
-  });
+  router = await startRouterAllFormats(mock);
   client = new OpenAI({ baseURL: router.baseURL, apiKey: TOKEN, maxRetries: 0, timeout: 20000 });
 });
 

@@ -9,35 +9,26 @@
 
 #define MODEL "claude-sonnet-4-5"
 
-static void
-free_encoders (SyStreamEncoder **encoders,
-               guint             n_encoders)
-{
-  for (guint i = 0; i < n_encoders; i++)
-    g_clear_pointer (&encoders[i], sy_stream_encoder_free);
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   g_autoptr(SyStreamDecoder) decoder = NULL;
-  SyStreamEncoder *encoders[2];
+  SyFuzzClients clients;
 
   sy_fuzz_init ();
 
   decoder = sy_anthropic_decoder_new (MODEL);
   if (decoder != NULL)
     g_assert_false (decoder->done);
-  encoders[0] = sy_anthropic_encoder_new (MODEL);
-  encoders[1] = sy_responses_encoder_new (MODEL);
-  sy_fuzz_run_stream (decoder, encoders, G_N_ELEMENTS (encoders), data, size);
-  free_encoders (encoders, G_N_ELEMENTS (encoders));
+  sy_fuzz_clients_init (&clients, MODEL);
+  sy_fuzz_run_stream (decoder, clients.encoders, G_N_ELEMENTS (clients.encoders), data, size);
+  sy_fuzz_clients_clear (&clients);
 
-  encoders[0] = sy_anthropic_encoder_new (MODEL);
-  encoders[1] = sy_responses_encoder_new (MODEL);
-  sy_fuzz_run_hub_stream (encoders, G_N_ELEMENTS (encoders), data, size);
-  free_encoders (encoders, G_N_ELEMENTS (encoders));
+  /* The same bytes as an OpenAI-compatible upstream's chunks. */
+  sy_fuzz_clients_init (&clients, MODEL);
+  sy_fuzz_run_hub_stream (clients.encoders, G_N_ELEMENTS (clients.encoders), data, size);
+  sy_fuzz_clients_clear (&clients);
 
   return 0;
 }

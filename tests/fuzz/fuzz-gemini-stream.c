@@ -38,18 +38,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   g_autoptr(SyStreamDecoder) decoder = NULL;
-  SyStreamEncoder *encoders[2];
+  SyFuzzClients clients;
 
   sy_fuzz_init ();
 
   decoder = sy_gemini_decoder_new (MODEL);
   if (decoder != NULL)
     g_assert_false (decoder->done);
-  encoders[0] = sy_anthropic_encoder_new (MODEL);
-  encoders[1] = sy_responses_encoder_new (MODEL);
-  sy_fuzz_run_stream (decoder, encoders, G_N_ELEMENTS (encoders), data, size);
-  for (guint i = 0; i < G_N_ELEMENTS (encoders); i++)
-    g_clear_pointer (&encoders[i], sy_stream_encoder_free);
+  sy_fuzz_clients_init (&clients, MODEL);
+  sy_fuzz_run_stream (decoder, clients.encoders, G_N_ELEMENTS (clients.encoders), data, size);
+  sy_fuzz_clients_clear (&clients);
 
   response_to_clients (data, size);
 

@@ -155,6 +155,21 @@ end_stream (SyStreamEncoder **encoders,
 }
 
 void
+sy_fuzz_clients_init (SyFuzzClients *clients,
+                      const char    *model)
+{
+  clients->encoders[0] = sy_anthropic_encoder_new (model);
+  clients->encoders[1] = sy_responses_encoder_new (model);
+}
+
+void
+sy_fuzz_clients_clear (SyFuzzClients *clients)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (clients->encoders); i++)
+    g_clear_pointer (&clients->encoders[i], sy_stream_encoder_free);
+}
+
+void
 sy_fuzz_run_stream (SyStreamDecoder  *decoder,
                     SyStreamEncoder **encoders,
                     guint             n_encoders,

@@ -40,6 +40,15 @@ void        sy_fuzz_check_object       (JsonObject   *result);
 /* Every SySseEvent an encoder appended has data and single-line names. */
 void        sy_fuzz_check_events       (GPtrArray    *events);
 
+/* The client encoders every translated stream is sent through. */
+typedef struct {
+  SyStreamEncoder *encoders[2];   /* Anthropic's, Responses' (entries may be NULL) */
+} SyFuzzClients;
+
+void        sy_fuzz_clients_init       (SyFuzzClients *clients,
+                                        const char    *model);
+void        sy_fuzz_clients_clear      (SyFuzzClients *clients);
+
 /* Runs a whole upstream SSE stream through @decoder (may be NULL) and the
  * hub chunks through each encoder in @encoders (entries may be NULL), ending
  * with finish or error as the router does. */
