@@ -174,7 +174,6 @@ build_tool_result (Surface       surface,
                    const Answer *call)
 {
   g_autofree char *tools = tools_json (surface);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) id = json_node_init_string (json_node_alloc (), call->tool_id);
   g_autoptr(JsonNode) arguments = json_node_init_string (json_node_alloc (), call->tool_arguments);
   g_autofree char *id_json = sy_json_to_string (id);

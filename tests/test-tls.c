@@ -113,8 +113,6 @@ main (int   argc,
 {
   g_autofree char *cert = NULL;
   g_autofree char *key = NULL;
-  g_autofree char *cert_arg = NULL;
-  g_autofree char *key_arg = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);

@@ -149,7 +149,7 @@ error_means_offline (const GError *error)
 static gboolean
 keyring_offline (SyKeys *self)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   if (self->offline_until > g_get_monotonic_time ())
     return TRUE;
@@ -168,7 +168,7 @@ static void
 mark_offline (SyKeys       *self,
               const GError *error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   /* libsecret and GDBus messages never carry a secret */
   g_debug ("Secret Service unavailable, using the environment: %s", error->message);
@@ -178,7 +178,7 @@ mark_offline (SyKeys       *self,
 static void
 mark_online (SyKeys *self)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   self->offline_until = 0;
 }
@@ -199,7 +199,7 @@ cache_get (SyKeys      *self,
            char       **secret,
            guint64     *generation)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   CacheEntry *entry;
 
   *secret = NULL;
@@ -225,7 +225,7 @@ cache_put (SyKeys     *self,
            const char *secret,
            guint64     generation)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   CacheEntry *entry;
 
   /* A store or clear finished while this lookup was in flight: its answer is stale. */

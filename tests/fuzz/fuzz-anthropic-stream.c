@@ -13,17 +13,11 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
-  g_autoptr(SyStreamDecoder) decoder = NULL;
   SyFuzzClients clients;
 
   sy_fuzz_init ();
 
-  decoder = sy_anthropic_decoder_new (MODEL);
-  if (decoder != NULL)
-    g_assert_false (decoder->done);
-  sy_fuzz_clients_init (&clients, MODEL);
-  sy_fuzz_run_stream (decoder, clients.encoders, G_N_ELEMENTS (clients.encoders), data, size);
-  sy_fuzz_clients_clear (&clients);
+  sy_fuzz_decode_to_clients (sy_anthropic_decoder_new (MODEL), MODEL, data, size);
 
   /* The same bytes as an OpenAI-compatible upstream's chunks. */
   sy_fuzz_clients_init (&clients, MODEL);

@@ -170,6 +170,22 @@ sy_fuzz_clients_clear (SyFuzzClients *clients)
 }
 
 void
+sy_fuzz_decode_to_clients (SyStreamDecoder *decoder,
+                           const char      *model,
+                           const uint8_t   *data,
+                           size_t           size)
+{
+  g_autoptr(SyStreamDecoder) owned = decoder;
+  SyFuzzClients clients;
+
+  if (owned != NULL)
+    g_assert_false (owned->done);
+  sy_fuzz_clients_init (&clients, model);
+  sy_fuzz_run_stream (owned, clients.encoders, G_N_ELEMENTS (clients.encoders), data, size);
+  sy_fuzz_clients_clear (&clients);
+}
+
+void
 sy_fuzz_run_stream (SyStreamDecoder  *decoder,
                     SyStreamEncoder **encoders,
                     guint             n_encoders,

@@ -49,6 +49,13 @@ void        sy_fuzz_clients_init       (SyFuzzClients *clients,
                                         const char    *model);
 void        sy_fuzz_clients_clear      (SyFuzzClients *clients);
 
+/* Takes @decoder (a new one, may be NULL): the stream in @data through it and on
+ * to every client encoder. */
+void        sy_fuzz_decode_to_clients  (SyStreamDecoder *decoder,
+                                        const char      *model,
+                                        const uint8_t   *data,
+                                        size_t           size);
+
 /* Runs a whole upstream SSE stream through @decoder (may be NULL) and the
  * hub chunks through each encoder in @encoders (entries may be NULL), ending
  * with finish or error as the router does. */
