@@ -405,6 +405,36 @@ test_request_images (void)
                   " {\"type\": \"text\", \"text\": \"Compare these images.\"}]}");
 }
 
+/* Claude Code's Read tool answers an image file with an image block inside the
+ * tool_result: the picture reaches the model in a user turn right after the
+ * tool answers (Chat Completions tool messages carry text only). */
+static void
+test_request_tool_result_image (void)
+{
+  g_autoptr(JsonObject) hub = to_hub (
+    "{\"model\": \"openai/gpt-4.1\", \"max_tokens\": 32000,"
+    " \"messages\": ["
+    "  {\"role\": \"user\", \"content\": \"What is in shot.png and notes.txt?\"},"
+    "  {\"role\": \"assistant\", \"content\": ["
+    "    {\"type\": \"tool_use\", \"id\": \"toolu_img\", \"name\": \"Read\", \"input\": {\"file_path\": \"/tmp/shot.png\"}},"
+    "    {\"type\": \"tool_use\", \"id\": \"toolu_txt\", \"name\": \"Read\", \"input\": {\"file_path\": \"/tmp/notes.txt\"}}]},"
+    "  {\"role\": \"user\", \"content\": ["
+    "    {\"type\": \"tool_result\", \"tool_use_id\": \"toolu_img\", \"content\": ["
+    "      {\"type\": \"image\", \"source\": {\"type\": \"base64\", \"media_type\": \"image/png\", \"data\": \"iVBORw0KGgo=\"}}]},"
+    "    {\"type\": \"tool_result\", \"tool_use_id\": \"toolu_txt\", \"content\": [{\"type\": \"text\", \"text\": \"buy milk\"}],"
+    "     \"cache_control\": {\"type\": \"ephemeral\"}}]}]}");
+
+  g_assert_cmpuint (len_at (hub, "messages"), ==, 5);
+  g_assert_cmpstr (str_at (hub, "messages.2.role"), ==, "tool");
+  g_assert_cmpstr (str_at (hub, "messages.2.tool_call_id"), ==, "toolu_img");
+  g_assert_cmpstr (str_at (hub, "messages.3.role"), ==, "tool");
+  g_assert_cmpstr (str_at (hub, "messages.3.tool_call_id"), ==, "toolu_txt");
+  g_assert_cmpstr (str_at (hub, "messages.3.content"), ==, "buy milk");
+  assert_json_at (hub, "messages.4",
+                  "{\"role\": \"user\", \"content\": ["
+                  " {\"type\": \"image_url\", \"image_url\": {\"url\": \"data:image/png;base64,iVBORw0KGgo=\"}}]}");
+}
+
 static void
 test_request_tools (void)
 {
@@ -832,6 +862,40 @@ test_request_from_hub_reasoning (void)
       g_assert_false (json_object_has_member (request, "temperature"));
       g_assert_false (json_object_has_member (request, "top_p"));
     }
+}
+
+/* Codex or an OpenAI client on a Claude model with reasoning: the hub has no
+ * signed thinking blocks to give back, and Anthropic refuses thinking when the
+ * last assistant turn is a tool call without one ("a final assistant message
+ * must start with a thinking block"). Such a request goes without thinking. */
+static void
+test_request_from_hub_reasoning_tool_loop (void)
+{
+  g_autoptr(JsonObject) loop = from_hub (
+    "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"},"
+    "  {\"role\": \"assistant\", \"content\": null, \"reasoning_content\": \"I need the tool.\","
+    "   \"tool_calls\": [{\"id\": \"call_1\", \"type\": \"function\","
+    "     \"function\": {\"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+    "  {\"role\": \"tool\", \"tool_call_id\": \"call_1\", \"content\": \"18 C\"}],"
+    " \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
+    "   \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}}}}],"
+    " \"reasoning_effort\": \"medium\", \"max_tokens\": 2000}", 1024);
+  /* Once the loop ended in a text answer, a new question may think again. */
+  g_autoptr(JsonObject) after = from_hub (
+    "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"},"
+    "  {\"role\": \"assistant\", \"content\": null,"
+    "   \"tool_calls\": [{\"id\": \"call_1\", \"type\": \"function\","
+    "     \"function\": {\"name\": \"get_weather\", \"arguments\": \"{}\"}}]},"
+    "  {\"role\": \"tool\", \"tool_call_id\": \"call_1\", \"content\": \"18 C\"},"
+    "  {\"role\": \"assistant\", \"content\": \"It is 18 C.\"},"
+    "  {\"role\": \"user\", \"content\": \"And tomorrow?\"}],"
+    " \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}],"
+    " \"reasoning_effort\": \"medium\", \"max_tokens\": 2000}", 1024);
+
+  g_assert_false (json_object_has_member (loop, "thinking"));
+  g_assert_cmpint (int_at (loop, "max_tokens"), ==, 2000);
+  g_assert_cmpstr (str_at (after, "thinking.type"), ==, "enabled");
+  g_assert_cmpint (int_at (after, "thinking.budget_tokens"), ==, 4096);
 }
 
 static void
@@ -1484,6 +1548,60 @@ test_encoder_round_trip (void)
   g_assert_cmpint (int_at (folded->usage, "completion_tokens"), ==, 40);
 }
 
+/* Providers that send several calls in one chunk and then their arguments in
+ * turns: every fragment must land in its own block while that block is open,
+ * as Anthropic's clients finish a tool_use block at its content_block_stop. */
+static void
+test_encoder_parallel_interleaved (void)
+{
+  static const char * const chunks[] = {
+    CHUNK ("{\"role\":\"assistant\",\"content\":null}", "null"),
+    CHUNK ("{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\","
+           "\"function\":{\"name\":\"Read\",\"arguments\":\"\"}},"
+           "{\"index\":1,\"id\":\"call_b\",\"type\":\"function\","
+           "\"function\":{\"name\":\"Glob\",\"arguments\":\"\"}}]}", "null"),
+    CHUNK ("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"file_path\\\":\"}},"
+           "{\"index\":1,\"function\":{\"arguments\":\"{\\\"pattern\\\":\"}}]}", "null"),
+    CHUNK ("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"a.c\\\"}\"}}]}", "null"),
+    CHUNK ("{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"\\\"*.h\\\"}\"}}]}", "null"),
+    CHUNK ("{}", "\"tool_calls\""),
+    USAGE_CHUNK,
+    NULL,
+  };
+  /* Whole calls without an "index" (as some OpenAI-compatible servers send
+   * them): one block each, in order. */
+  static const char * const unindexed[] = {
+    CHUNK ("{\"role\":\"assistant\",\"tool_calls\":["
+           "{\"id\":\"call_x\",\"type\":\"function\",\"function\":{\"name\":\"Read\",\"arguments\":\"{\\\"file_path\\\":\\\"x\\\"}\"}},"
+           "{\"id\":\"call_y\",\"type\":\"function\",\"function\":{\"name\":\"Read\",\"arguments\":\"{\\\"file_path\\\":\\\"y\\\"}\"}}]}",
+           "\"tool_calls\""),
+    NULL,
+  };
+  g_autoptr(SyStreamEncoder) encoder = sy_anthropic_encoder_new ("claude-sonnet-4-5");
+  g_autoptr(GPtrArray) events = encode (encoder, chunks);
+  g_autoptr(Folded) folded = folded_new ();
+  g_autoptr(SyStreamEncoder) encoder2 = sy_anthropic_encoder_new ("claude-sonnet-4-5");
+  g_autoptr(GPtrArray) events2 = encode (encoder2, unindexed);
+  g_autoptr(Folded) folded2 = folded_new ();
+
+  /* The decoder refuses a delta for a block after its content_block_stop. */
+  decode_events (events, folded);
+  g_assert_cmpuint (folded->tool_ids->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (folded->tool_ids, 0), ==, "call_a");
+  g_assert_cmpstr (tool_args (folded, 0), ==, "{\"file_path\":\"a.c\"}");
+  g_assert_cmpstr (g_ptr_array_index (folded->tool_ids, 1), ==, "call_b");
+  g_assert_cmpstr (g_ptr_array_index (folded->tool_names, 1), ==, "Glob");
+  g_assert_cmpstr (tool_args (folded, 1), ==, "{\"pattern\":\"*.h\"}");
+  g_assert_cmpstr (folded->finish_reason, ==, "tool_calls");
+
+  decode_events (events2, folded2);
+  g_assert_cmpuint (folded2->tool_ids->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (folded2->tool_ids, 0), ==, "call_x");
+  g_assert_cmpstr (tool_args (folded2, 0), ==, "{\"file_path\":\"x\"}");
+  g_assert_cmpstr (g_ptr_array_index (folded2->tool_ids, 1), ==, "call_y");
+  g_assert_cmpstr (tool_args (folded2, 1), ==, "{\"file_path\":\"y\"}");
+}
+
 static void
 test_encoder_text_only (void)
 {
@@ -1821,6 +1939,7 @@ main (int   argc,
   g_test_add_func ("/anthropic/request-to-hub/system-turns", test_request_system_turns);
   g_test_add_func ("/anthropic/request-to-hub/multi-turn", test_request_multi_turn);
   g_test_add_func ("/anthropic/request-to-hub/images", test_request_images);
+  g_test_add_func ("/anthropic/request-to-hub/tool-result-image", test_request_tool_result_image);
   g_test_add_func ("/anthropic/request-to-hub/tools", test_request_tools);
   g_test_add_func ("/anthropic/request-to-hub/tool-choice", test_request_tool_choice);
   g_test_add_func ("/anthropic/request-to-hub/thinking", test_request_thinking);
@@ -1831,6 +1950,7 @@ main (int   argc,
   g_test_add_func ("/anthropic/request-from-hub/conversation", test_request_from_hub);
   g_test_add_func ("/anthropic/request-from-hub/tool-choice", test_request_from_hub_tool_choice);
   g_test_add_func ("/anthropic/request-from-hub/reasoning", test_request_from_hub_reasoning);
+  g_test_add_func ("/anthropic/request-from-hub/reasoning-tool-loop", test_request_from_hub_reasoning_tool_loop);
   g_test_add_func ("/anthropic/request-from-hub/json", test_request_from_hub_json);
   g_test_add_func ("/anthropic/request-from-hub/max-tokens", test_request_from_hub_max_tokens);
   g_test_add_func ("/anthropic/request-from-hub/refusal-part", test_request_from_hub_refusal);
@@ -1845,6 +1965,7 @@ main (int   argc,
   g_test_add_func ("/anthropic/decoder/truncated", test_decoder_truncated);
   g_test_add_func ("/anthropic/encoder/events", test_encoder_events);
   g_test_add_func ("/anthropic/encoder/round-trip", test_encoder_round_trip);
+  g_test_add_func ("/anthropic/encoder/parallel-interleaved", test_encoder_parallel_interleaved);
   g_test_add_func ("/anthropic/encoder/text-only", test_encoder_text_only);
   g_test_add_func ("/anthropic/encoder/empty", test_encoder_empty);
   g_test_add_func ("/anthropic/encoder/error", test_encoder_error);

@@ -212,6 +212,29 @@ static const char tools_request[] =
   "   \"additionalProperties\":false}}}],"
   " \"tool_choice\":\"auto\",\"parallel_tool_calls\":true}";
 
+/* Gemini's Schema.enum is a list of strings: an MCP tool with a numeric enum,
+ * a boolean const or a nullable enum would be refused with a 400 ("Invalid
+ * value at ...enum[0] (TYPE_STRING), 1"). */
+static void
+test_request_tool_enums (void)
+{
+  g_autoptr(JsonNode) out = to_gemini (
+    "{\"model\":\"gemini-2.5-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"Set it\"}],"
+    " \"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"set_level\",\"parameters\":{"
+    "   \"type\":\"object\",\"properties\":{"
+    "     \"level\":{\"type\":\"integer\",\"enum\":[1,2,3]},"
+    "     \"ratio\":{\"type\":\"number\",\"enum\":[0.5,1.5]},"
+    "     \"force\":{\"type\":\"boolean\",\"const\":true},"
+    "     \"mode\":{\"enum\":[\"fast\",\"slow\",null]}},"
+    "   \"required\":[\"level\"]}}}]}");
+
+  assert_json_at (out, "tools.0.functionDeclarations.0.parameters.properties",
+                  "{\"level\":{\"type\":\"integer\",\"enum\":[\"1\",\"2\",\"3\"]},"
+                  "\"ratio\":{\"type\":\"number\",\"enum\":[\"0.5\",\"1.5\"]},"
+                  "\"force\":{\"type\":\"boolean\",\"enum\":[\"true\"]},"
+                  "\"mode\":{\"nullable\":true,\"enum\":[\"fast\",\"slow\"]}}");
+}
+
 static void
 test_request_tools (void)
 {
@@ -1062,6 +1085,7 @@ main (int   argc,
   g_test_add_func ("/gemini/request/multi-turn", test_request_multi_turn);
   g_test_add_func ("/gemini/request/images", test_request_images);
   g_test_add_func ("/gemini/request/tools", test_request_tools);
+  g_test_add_func ("/gemini/request/tool-enums", test_request_tool_enums);
   g_test_add_func ("/gemini/request/function-round-trip", test_function_round_trip);
   g_test_add_func ("/gemini/request/tool-choice", test_request_tool_choice);
   g_test_add_func ("/gemini/request/json-schema", test_request_json_schema);

@@ -287,6 +287,16 @@ test_request_tools_dropped (void)
 
   g_assert_false (has (only_hosted, "tools"));
   g_assert_false (has (only_hosted, "tool_choice"));
+  /* OpenAI refuses parallel_tool_calls without tools ("only allowed when
+   * 'tools' are specified"); with only hosted tools there are none left. */
+  {
+    g_autoptr(JsonNode) hosted_parallel = to_hub ("{\"input\":\"x\",\"tools\":[{\"type\":\"web_search\"}],"
+                                                  "\"tool_choice\":\"auto\",\"parallel_tool_calls\":false}");
+    g_autoptr(JsonNode) no_tools = to_hub ("{\"input\":\"x\",\"parallel_tool_calls\":true}");
+
+    g_assert_false (has (hosted_parallel, "parallel_tool_calls"));
+    g_assert_false (has (no_tools, "parallel_tool_calls"));
+  }
 
   assert_refused ("{\"input\":\"x\",\"tools\":[{\"type\":\"web_search\"},{\"type\":\"function\",\"name\":\"f\"}],"
                   "\"tool_choice\":{\"type\":\"web_search_preview\"}}", "web_search_preview");
@@ -895,6 +905,47 @@ test_stream_parallel_tools (void)
   g_assert_cmpint (sy_test_json_int (response, "usage.total_tokens"), ==, 52);
 }
 
+/* Several calls begun in one chunk, their arguments then sent in turns (as
+ * some OpenAI-compatible providers stream parallel calls): every argument
+ * reaches its item before that item's output_item.done, which Codex acts on. */
+static void
+test_stream_parallel_interleaved (void)
+{
+  static const char * const chunks[] = {
+    CHUNK ("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+           "{\"index\":0,\"id\":\"call_A\",\"type\":\"function\",\"function\":{\"name\":\"shell\",\"arguments\":\"\"}},"
+           "{\"index\":1,\"id\":\"call_B\",\"type\":\"function\",\"function\":{\"name\":\"shell\",\"arguments\":\"\"}}]}",
+           "null"),
+    CHUNK ("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"command\\\":\"}},"
+           "{\"index\":1,\"function\":{\"arguments\":\"{\\\"command\\\":\"}}]}", "null"),
+    CHUNK ("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"[\\\"ls\\\"]}\"}}]}", "null"),
+    CHUNK ("{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"[\\\"pwd\\\"]}\"}}]}", "null"),
+    CHUNK ("{}", "\"tool_calls\""),
+    USAGE_CHUNK,
+    NULL
+  };
+  g_autoptr(GPtrArray) events = encode ("m", chunks);
+  g_autoptr(JsonNode) done = check_stream (events);
+  JsonNode *response = sy_test_json_path (done, "response");
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      g_autoptr(JsonNode) data = event_data (events, i);
+
+      if (g_strcmp0 (STR (data, "type"), "response.output_item.done") != 0)
+        continue;
+      g_assert_cmpstr (STR (data, "item.arguments"), ==,
+                       sy_test_json_int (data, "output_index") == 0 ? "{\"command\":[\"ls\"]}"
+                                                                    : "{\"command\":[\"pwd\"]}");
+    }
+  g_assert_cmpstr (STR (response, "status"), ==, "completed");
+  g_assert_cmpuint (sy_test_json_length (response, "output"), ==, 2);
+  g_assert_cmpstr (STR (response, "output.0.call_id"), ==, "call_A");
+  g_assert_cmpstr (STR (response, "output.0.arguments"), ==, "{\"command\":[\"ls\"]}");
+  g_assert_cmpstr (STR (response, "output.1.call_id"), ==, "call_B");
+  g_assert_cmpstr (STR (response, "output.1.arguments"), ==, "{\"command\":[\"pwd\"]}");
+}
+
 static void
 test_stream_reasoning_text_tool (void)
 {
@@ -1084,6 +1135,7 @@ main (int   argc,
   g_test_add_func ("/responses/response/usage", test_response_usage);
   g_test_add_func ("/responses/stream/text", test_stream_text);
   g_test_add_func ("/responses/stream/parallel-tools", test_stream_parallel_tools);
+  g_test_add_func ("/responses/stream/parallel-interleaved", test_stream_parallel_interleaved);
   g_test_add_func ("/responses/stream/reasoning-text-tool", test_stream_reasoning_text_tool);
   g_test_add_func ("/responses/stream/incomplete", test_stream_incomplete);
   g_test_add_func ("/responses/stream/finish-only", test_stream_finish_only);

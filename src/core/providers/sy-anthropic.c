@@ -206,11 +206,14 @@ image_source_to_url (JsonObject  *block,
   return NULL;
 }
 
-/* The text of a tool_result's content: a string or text blocks. */
+/* The text of a tool_result's content: a string or text blocks. Its images
+ * (Claude Code's Read of a picture) become hub image_url parts in @images: a
+ * Chat Completions tool message carries text only. */
 static gboolean
 tool_result_text (JsonNode    *content,
                   const char  *path,
                   GString     *out,
+                  JsonArray   *images,
                   GError     **error)
 {
   JsonArray *blocks;
@@ -244,9 +247,18 @@ tool_result_text (JsonNode    *content,
         }
       else if (g_strcmp0 (type, "image") == 0)
         {
-          sy_translate_set_error (error, SY_TRANSLATE_ERROR_INVALID,
-                                  _("%s.content[%u]: images in tool results are not supported"), path, i);
-          return FALSE;
+          g_autofree char *block_path = g_strdup_printf ("%s.content[%u]", path, i);
+          g_autofree char *url = image_source_to_url (block, block_path, error);
+          JsonObject *part, *image_url;
+
+          if (url == NULL)
+            return FALSE;
+          part = json_object_new ();
+          image_url = json_object_new ();
+          json_object_set_string_member (part, "type", "image_url");
+          json_object_set_string_member (image_url, "url", url);
+          json_object_set_object_member (part, "image_url", image_url);
+          json_array_add_object_element (images, part);
         }
       else
         {
@@ -429,7 +441,8 @@ message_to_hub (JsonObject  *message,
                                       _("%s.tool_use_id: must be a string"), path);
               return FALSE;
             }
-          if (!tool_result_text (sy_json_member (block, "content"), path, result, error))
+          /* The images go in the user turn that follows the tool messages. */
+          if (!tool_result_text (sy_json_member (block, "content"), path, result, parts, error))
             return FALSE;
           tool = json_object_new ();
           json_object_set_string_member (tool, "role", "tool");
@@ -878,6 +891,12 @@ typedef enum {
   BLOCK_OTHER,     /* decoder: a block type the hub cannot carry */
 } BlockKind;
 
+/* The block of one hub tool call. */
+typedef struct {
+  guint    index;      /* the content block's */
+  guint64  seen;       /* the last chunk that named this call */
+} ToolBlock;
+
 typedef struct {
   SyStreamEncoder  parent;
 
@@ -886,15 +905,16 @@ typedef struct {
   char            *id;
   char            *finish_reason;
   JsonNode        *usage;        /* the last hub usage seen */
-  GHashTable      *tool_blocks;  /* hub tool index + 1 → block index + 1 */
+  GHashTable      *tool_blocks;  /* hub tool index + 1 → ToolBlock */
+  GPtrArray       *open_tools;   /* ToolBlock, the tool blocks still open, in order */
 
   /* state */
   gboolean         started;
   gboolean         ended;
-  BlockKind        open_kind;
+  BlockKind        open_kind;    /* BLOCK_TOOL while tool blocks are open */
   guint            open_index;
-  gint64           open_tool;
   guint            next_index;
+  guint64          serial;       /* chunks seen */
 } AnthropicEncoder;
 
 static void
@@ -936,21 +956,52 @@ encoder_start (AnthropicEncoder *self,
 }
 
 static void
+encoder_stop (guint      index,
+              GPtrArray *events)
+{
+  JsonObject *event = json_object_new ();
+
+  json_object_set_string_member (event, "type", "content_block_stop");
+  json_object_set_int_member (event, "index", index);
+  emit (events, event);
+}
+
+/* Closes the open tool blocks that the current chunk does not name (all of
+ * them when @all). */
+static void
+encoder_close_tools (AnthropicEncoder *self,
+                     gboolean          all,
+                     GPtrArray        *events)
+{
+  for (guint i = 0; i < self->open_tools->len;)
+    {
+      ToolBlock *tool = g_ptr_array_index (self->open_tools, i);
+
+      if (!all && tool->seen == self->serial)
+        {
+          i++;
+          continue;
+        }
+      encoder_stop (tool->index, events);
+      g_ptr_array_remove_index (self->open_tools, i);
+    }
+  if (self->open_tools->len == 0 && self->open_kind == BLOCK_TOOL)
+    self->open_kind = BLOCK_NONE;
+}
+
+/* Closes whatever is open. */
+static void
 encoder_close_block (AnthropicEncoder *self,
                      GPtrArray        *events)
 {
-  JsonObject *event;
-
-  if (self->open_kind == BLOCK_NONE)
-    return;
-  event = json_object_new ();
-  json_object_set_string_member (event, "type", "content_block_stop");
-  json_object_set_int_member (event, "index", self->open_index);
-  emit (events, event);
+  if (self->open_kind == BLOCK_TOOL)
+    encoder_close_tools (self, TRUE, events);
+  else if (self->open_kind != BLOCK_NONE)
+    encoder_stop (self->open_index, events);
   self->open_kind = BLOCK_NONE;
 }
 
-/* Closes the open block and starts @block (taken) as the next one. */
+/* Starts @block (taken) as the next one; the caller closed what had to be. */
 static void
 encoder_open_block (AnthropicEncoder *self,
                     BlockKind         kind,
@@ -959,7 +1010,6 @@ encoder_open_block (AnthropicEncoder *self,
 {
   JsonObject *event = json_object_new ();
 
-  encoder_close_block (self, events);
   self->open_kind = kind;
   self->open_index = self->next_index++;
   json_object_set_string_member (event, "type", "content_block_start");
@@ -1002,21 +1052,31 @@ encoder_text (AnthropicEncoder *self,
       json_object_set_string_member (block, thinking ? "thinking" : "text", "");
       if (thinking)
         json_object_set_string_member (block, "signature", "");
+      encoder_close_block (self, events);
       encoder_open_block (self, kind, block, events);
     }
   encoder_delta (self->open_index, thinking ? "thinking_delta" : "text_delta",
                  thinking ? "thinking" : "text", value, events);
 }
 
+/* The hub index of a tool call, its position in the chunk when it has none. */
+static gint64
+encoder_tool_index (JsonObject *call,
+                    guint       position)
+{
+  return CLAMP (sy_json_get_int (call, "index", position), 0, G_MAXINT - 1);
+}
+
 static void
 encoder_tool_call (AnthropicEncoder *self,
                    JsonObject       *call,
+                   guint             position,
                    GPtrArray        *events)
 {
-  gint64 tool = CLAMP (sy_json_get_int (call, "index", 0), 0, G_MAXINT - 1);
+  gint64 tool = encoder_tool_index (call, position);
   JsonObject *function = sy_json_get_object (call, "function");
   const char *arguments = sy_json_get_string (function, "arguments");
-  gpointer found = g_hash_table_lookup (self->tool_blocks, GINT_TO_POINTER (tool + 1));
+  ToolBlock *found = g_hash_table_lookup (self->tool_blocks, GINT_TO_POINTER (tool + 1));
   guint index;
 
   if (found == NULL)
@@ -1032,17 +1092,24 @@ encoder_tool_call (AnthropicEncoder *self,
         set_new_id (block, "toolu_");
       json_object_set_string_member (block, "name", name != NULL ? name : "");
       json_object_set_object_member (block, "input", json_object_new ());
+      /* Calls begun in the same chunk stay open together: some providers start
+       * several at once and then send their arguments in turns. A call that
+       * this chunk does not name is over. */
+      if (self->open_kind == BLOCK_TOOL)
+        encoder_close_tools (self, FALSE, events);
+      else
+        encoder_close_block (self, events);
       encoder_open_block (self, BLOCK_TOOL, block, events);
-      self->open_tool = tool;
-      g_hash_table_insert (self->tool_blocks, GINT_TO_POINTER (tool + 1),
-                           GUINT_TO_POINTER (self->open_index + 1));
-      index = self->open_index;
+      found = g_new0 (ToolBlock, 1);
+      found->index = self->open_index;
+      found->seen = self->serial;
+      g_hash_table_insert (self->tool_blocks, GINT_TO_POINTER (tool + 1), found);
+      g_ptr_array_add (self->open_tools, found);
     }
-  else
-    /* A block cannot be reopened; a hub stream that goes back to an earlier call
-     * (none known does) gets its fragments on that call's index, which
-     * Anthropic's SDKs accumulate by index all the same. */
-    index = GPOINTER_TO_UINT (found) - 1;
+  /* A block cannot be reopened; a hub stream that goes back to a call already
+   * closed (none known does) gets its fragments on that call's index, which
+   * Anthropic's SDKs accumulate by index all the same. */
+  index = found->index;
 
   if (arguments != NULL && *arguments != '\0')
     encoder_delta (index, "input_json_delta", "partial_json", arguments, events);
@@ -1073,6 +1140,7 @@ encoder_chunk (SyStreamEncoder *encoder,
 
   choice = sy_hub_first_choice (chunk);
   delta = sy_json_get_object (choice, "delta");
+  self->serial++;
 
   value = sy_json_get_string (delta, "reasoning_content");
   if (value != NULL && *value != '\0')
@@ -1081,12 +1149,23 @@ encoder_chunk (SyStreamEncoder *encoder,
   if (value != NULL && *value != '\0')
     encoder_text (self, BLOCK_TEXT, value, events);
   tool_calls = sy_json_get_array (delta, "tool_calls");
+  /* The calls this chunk names, known before any of them opens a block. */
+  for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
+    {
+      JsonObject *call = sy_json_array_get_object (tool_calls, i);
+      ToolBlock *tool = call != NULL ? g_hash_table_lookup (self->tool_blocks,
+                                                            GINT_TO_POINTER (encoder_tool_index (call, i) + 1))
+                                     : NULL;
+
+      if (tool != NULL)
+        tool->seen = self->serial;
+    }
   for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
     {
       JsonObject *call = sy_json_array_get_object (tool_calls, i);
 
       if (call != NULL)
-        encoder_tool_call (self, call, events);
+        encoder_tool_call (self, call, i, events);
     }
 
   value = sy_json_get_string (choice, "finish_reason");
@@ -1172,6 +1251,7 @@ encoder_free (SyStreamEncoder *encoder)
   g_free (self->finish_reason);
   g_clear_pointer (&self->usage, json_node_unref);
   g_hash_table_unref (self->tool_blocks);
+  g_ptr_array_unref (self->open_tools);
   g_free (self);
 }
 
@@ -1185,7 +1265,8 @@ sy_anthropic_encoder_new (const char *model)
   self->parent.error = encoder_error;
   self->parent.free = encoder_free;
   self->model = g_strdup (model);
-  self->tool_blocks = g_hash_table_new (NULL, NULL);
+  self->tool_blocks = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->open_tools = g_ptr_array_new ();
   self->open_kind = BLOCK_NONE;
   return &self->parent;
 }
@@ -1558,6 +1639,29 @@ hub_tool_choice_to_anthropic (JsonObject  *hub,
   return choice;
 }
 
+/* TRUE when the last assistant message calls a tool: with thinking on,
+ * Anthropic wants that turn to start with the signed thinking block it sent
+ * ("a final assistant message must start with a thinking block"), and the hub
+ * has none to give back; its documented way out is to leave thinking off. */
+static gboolean
+last_assistant_calls_tool (JsonArray *messages)
+{
+  for (guint i = json_array_get_length (messages); i > 0; i--)
+    {
+      JsonObject *message = sy_json_array_get_object (messages, i - 1);
+      JsonArray *content;
+
+      if (g_strcmp0 (sy_json_get_string (message, "role"), "assistant") != 0)
+        continue;
+      content = sy_json_get_array (message, "content");
+      for (guint j = 0; content != NULL && j < json_array_get_length (content); j++)
+        if (g_strcmp0 (sy_json_get_string (sy_json_array_get_object (content, j), "type"), "tool_use") == 0)
+          return TRUE;
+      return FALSE;
+    }
+  return FALSE;
+}
+
 static gint64
 budget_for_effort (const char *effort)
 {
@@ -1702,6 +1806,8 @@ sy_anthropic_request_from_hub (JsonObject  *hub,
     if (g_strcmp0 (forced_type, "any") == 0 || g_strcmp0 (forced_type, "tool") == 0)
       budget = 0;
   }
+  if (budget > 0 && last_assistant_calls_tool (messages))
+    budget = 0;
   if (budget > 0)
     {
       JsonObject *thinking = json_object_new ();

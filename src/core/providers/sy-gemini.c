@@ -135,6 +135,34 @@ clean_type_list (JsonArray  *types,
     json_object_set_boolean_member (out, "nullable", TRUE);
 }
 
+/* Gemini's Schema.enum is a list of strings ({type: INTEGER, format: enum,
+ * enum: ["101", "201"]} in its reference): numbers and booleans go as their
+ * text, a null as "nullable" instead. */
+static void
+clean_enum_value (JsonNode   *value,
+                  JsonArray  *values,
+                  JsonObject *out)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (JSON_NODE_HOLDS_NULL (value))
+    json_object_set_boolean_member (out, "nullable", TRUE);
+  else if (!JSON_NODE_HOLDS_VALUE (value))
+    return;
+  else if (json_node_get_value_type (value) == G_TYPE_STRING)
+    json_array_add_string_element (values, json_node_get_string (value));
+  else if (json_node_get_value_type (value) == G_TYPE_INT64)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
+      json_array_add_string_element (values, text);
+    }
+  else if (json_node_get_value_type (value) == G_TYPE_DOUBLE)
+    json_array_add_string_element (values, g_ascii_formatd (buffer, sizeof buffer, "%.15g",
+                                                            json_node_get_double (value)));
+  else if (json_node_get_value_type (value) == G_TYPE_BOOLEAN)
+    json_array_add_string_element (values, json_node_get_boolean (value) ? "true" : "false");
+}
+
 /* A copy of @schema holding only what Gemini's Schema accepts, recursively. "$ref"
  * is left as it is (not resolved), with the "$defs"/"definitions" it points into. */
 static JsonNode *
@@ -172,12 +200,20 @@ clean_schema (JsonNode *schema)
       /* OpenAPI 3.0's subset has no oneOf; anyOf is the nearest it accepts. */
       else if (g_str_equal (name, "oneOf") && holds_array && !has_any_of)
         json_object_set_array_member (out, "anyOf", clean_schema_list (json_node_get_array (value)));
-      else if (g_str_equal (name, "const") && !json_object_has_member (object, "enum"))
+      else if ((g_str_equal (name, "enum") && holds_array) ||
+               (g_str_equal (name, "const") && !json_object_has_member (object, "enum")))
         {
           JsonArray *values = json_array_new ();
 
-          json_array_add_element (values, node_deep_copy (value));
-          json_object_set_array_member (out, "enum", values);
+          if (holds_array)
+            for (guint i = 0; i < json_array_get_length (json_node_get_array (value)); i++)
+              clean_enum_value (json_array_get_element (json_node_get_array (value), i), values, out);
+          else
+            clean_enum_value (value, values, out);
+          if (json_array_get_length (values) > 0)
+            json_object_set_array_member (out, "enum", values);
+          else
+            json_array_unref (values);
         }
       else if (g_str_equal (name, "$ref") ||
                g_strv_contains (schema_keywords, name))

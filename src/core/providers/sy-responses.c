@@ -704,6 +704,10 @@ sy_responses_request_to_hub (JsonObject  *request,
       !copy_text_format (request, hub, error) ||
       !copy_reasoning (request, hub, error))
     return NULL;
+  /* Chat Completions refuses parallel_tool_calls without tools ("only allowed
+   * when 'tools' are specified"), and hosted tools leave none. */
+  if (!json_object_has_member (hub, "tools"))
+    json_object_remove_member (hub, "parallel_tool_calls");
 
   json_object_set_array_member (hub, "messages", g_steal_pointer (&messages));
   return g_steal_pointer (&hub);
@@ -726,6 +730,7 @@ typedef struct {
   char       *call_id;
   char       *name;
   gint64      tool_index;  /* the hub's tool_calls[].index */
+  guint64     seen;        /* calls: the last chunk that named it */
   const char *status;      /* NULL while open, then "completed" or "incomplete" */
 } Item;
 
@@ -1018,7 +1023,9 @@ typedef struct {
   gboolean    ended;
 
   GPtrArray  *items;          /* Item *, in output order */
-  Item       *current;        /* the open item, at most one, or NULL */
+  Item       *current;        /* the item opened last, or NULL; only calls
+                               * begun in one chunk are open together */
+  guint64     serial;         /* chunks seen */
   char       *finish_reason;
   JsonObject *usage;          /* the hub usage, once seen */
 } ResponsesEncoder;
@@ -1158,16 +1165,13 @@ text_event_new (const TextEvents *names,
 }
 
 static void
-close_current (ResponsesEncoder *self,
-               const char       *status,
-               GPtrArray        *events)
+close_item (ResponsesEncoder *self,
+            Item             *item,
+            const char       *status,
+            GPtrArray        *events)
 {
-  Item *item = self->current;
   JsonObject *data;
 
-  if (item == NULL)
-    return;
-  self->current = NULL;
   item->status = status;
 
   switch (item->kind)
@@ -1203,6 +1207,36 @@ close_current (ResponsesEncoder *self,
   emit (self, data, events);
 }
 
+/* Closes every open item, in output order. */
+static void
+close_current (ResponsesEncoder *self,
+               const char       *status,
+               GPtrArray        *events)
+{
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      Item *item = g_ptr_array_index (self->items, i);
+
+      if (item->status == NULL)
+        close_item (self, item, status, events);
+    }
+  self->current = NULL;
+}
+
+/* Closes the open calls that the current chunk does not name. */
+static void
+close_stale_calls (ResponsesEncoder *self,
+                   GPtrArray        *events)
+{
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      Item *item = g_ptr_array_index (self->items, i);
+
+      if (item->kind == ITEM_CALL && item->status == NULL && item->seen != self->serial)
+        close_item (self, item, "completed", events);
+    }
+}
+
 /* Closes whatever is open and opens a new item of @kind (call details are
  * filled in by the caller before the added event goes out). */
 static Item *
@@ -1212,7 +1246,12 @@ open_item (ResponsesEncoder *self,
 {
   Item *item;
 
-  close_current (self, "completed", events);
+  /* Calls begun in the same chunk stay open together: some providers start
+   * several at once and then send their arguments in turns. */
+  if (kind == ITEM_CALL && self->current != NULL && self->current->kind == ITEM_CALL)
+    close_stale_calls (self, events);
+  else
+    close_current (self, "completed", events);
   item = item_new (kind, self->items->len);
   g_ptr_array_add (self->items, item);
   self->current = item;
@@ -1296,14 +1335,14 @@ on_tool_call (ResponsesEncoder *self,
         return;
       item = open_item (self, ITEM_CALL, events);
       item->tool_index = tool_index;
+      item->seen = self->serial;
       item->call_id = call_id != NULL && *call_id != '\0' ? g_strdup (call_id) : sy_translate_new_id ("call_");
       item->name = g_strdup (name);
       emit_item_added (self, item, events);
     }
-  else if (item != self->current)
+  else if (item->status != NULL)
     {
-      /* Chat Completions streams send parallel calls one after the other; a
-       * late fragment of a call already closed cannot be reported any more. */
+      /* A late fragment of a call already closed cannot be reported any more. */
       g_debug ("Dropping arguments for closed tool call %" G_GINT64_FORMAT, tool_index);
       return;
     }
@@ -1354,6 +1393,17 @@ responses_encoder_chunk (SyStreamEncoder *encoder,
     on_text_delta (self, ITEM_MESSAGE, text, events);
 
   tool_calls = sy_json_get_array (delta, "tool_calls");
+  self->serial++;
+  /* The calls this chunk names, known before any of them opens an item. */
+  for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
+    {
+      JsonNode *node = json_array_get_element (tool_calls, i);
+      Item *item = JSON_NODE_HOLDS_OBJECT (node)
+                   ? find_call (self, sy_json_get_int (json_node_get_object (node), "index", i)) : NULL;
+
+      if (item != NULL)
+        item->seen = self->serial;
+    }
   for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
     {
       JsonNode *node = json_array_get_element (tool_calls, i);
@@ -1405,12 +1455,15 @@ responses_encoder_error (SyStreamEncoder *encoder,
   ensure_started (self, NULL, events);
   self->ended = TRUE;
 
-  /* The open item stays unfinished: no closing events follow a failure. */
-  if (self->current != NULL)
+  /* The open items stay unfinished: no closing events follow a failure. */
+  for (guint i = 0; i < self->items->len; i++)
     {
-      self->current->status = "incomplete";
-      self->current = NULL;
+      Item *item = g_ptr_array_index (self->items, i);
+
+      if (item->status == NULL)
+        item->status = "incomplete";
     }
+  self->current = NULL;
 
   error = json_object_new ();
   if (type == NULL || *type == '\0')
