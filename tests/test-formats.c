@@ -150,6 +150,27 @@ test_openai_output_limit (void)
   g_assert_cmpfloat (sy_test_json_double (received, "max_completion_tokens"), ==, 55);
 }
 
+/* Claude Code asks for effort and 32000 output tokens whatever the model: a model
+ * that does not reason gets no reasoning_effort (OpenAI refuses it), and the
+ * limit is lowered to the model's (gpt-4.1-mini: 32768). */
+static void
+test_fit_to_model (void)
+{
+  g_autoptr(JsonNode) received = chat_upstream_body (
+    "{\"model\":\"openai/gpt-4.1-mini\",\"reasoning_effort\":\"high\",\"max_tokens\":100000,"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_autoptr(JsonNode) reasoning = NULL;
+
+  g_assert_null (sy_test_json_path (received, "reasoning_effort"));
+  g_assert_cmpfloat (sy_test_json_double (received, "max_completion_tokens"), ==, 32768);
+
+  /* A model that reasons keeps it. */
+  reasoning = chat_upstream_body (
+    "{\"model\":\"openai/o4-mini\",\"reasoning_effort\":\"high\","
+    "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  g_assert_cmpstr (sy_test_json_string (reasoning, "reasoning_effort"), ==, "high");
+}
+
 /* A request Anthropic cannot take (n > 1) skips that candidate with a 400 that
  * says why, in the caller's format. */
 static void
@@ -195,6 +216,7 @@ main (int   argc,
   g_test_add_func ("/formats/quirks/mistral", test_mistral_quirks);
   g_test_add_func ("/formats/quirks/openai-output-limit", test_openai_output_limit);
   g_test_add_func ("/formats/translate/untranslatable", test_untranslatable);
+  g_test_add_func ("/formats/translate/fit-to-model", test_fit_to_model);
   g_test_add_func ("/formats/translate/anthropic-max-tokens", test_anthropic_max_tokens);
 
   mock = sy_test_mock_start (NULL);

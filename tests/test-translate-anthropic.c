@@ -1441,6 +1441,27 @@ static const char * const hub_stream[] = {
   NULL,
 };
 
+/* OpenRouter and Groq stream reasoning as "reasoning": once the router has
+ * normalised it, Anthropic clients see a thinking block. */
+static void
+test_encoder_openrouter_reasoning (void)
+{
+  g_autoptr(SyStreamEncoder) encoder = sy_anthropic_encoder_new ("deepseek-r1");
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_sse_event_free);
+  g_autoptr(JsonObject) chunk = parse_object (
+    "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"deepseek-r1\","
+    " \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"reasoning\":\"Let me think.\"},"
+    "  \"finish_reason\":null}]}");
+  g_autoptr(JsonObject) delta = NULL;
+
+  sy_hub_normalize_reasoning (sy_hub_chunk_delta (chunk));
+  sy_stream_encoder_chunk (encoder, chunk, events);
+  sy_stream_encoder_finish (encoder, events);
+  delta = event_data (events, 2);
+  g_assert_cmpstr (str_at (delta, "delta.type"), ==, "thinking_delta");
+  g_assert_cmpstr (str_at (delta, "delta.thinking"), ==, "Let me think.");
+}
+
 static void
 test_encoder_events (void)
 {
@@ -1965,6 +1986,7 @@ main (int   argc,
   g_test_add_func ("/anthropic/decoder/truncated", test_decoder_truncated);
   g_test_add_func ("/anthropic/encoder/events", test_encoder_events);
   g_test_add_func ("/anthropic/encoder/round-trip", test_encoder_round_trip);
+  g_test_add_func ("/anthropic/encoder/openrouter-reasoning", test_encoder_openrouter_reasoning);
   g_test_add_func ("/anthropic/encoder/parallel-interleaved", test_encoder_parallel_interleaved);
   g_test_add_func ("/anthropic/encoder/text-only", test_encoder_text_only);
   g_test_add_func ("/anthropic/encoder/empty", test_encoder_empty);

@@ -1209,6 +1209,56 @@ on_accept_certificate (SoupMessage          *msg,
                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL) == 0;
 }
 
+/* What the catalog knows of the model lets the hub request fit it: reasoning
+ * asked of a model without it is dropped (OpenAI refuses it, and a profile's
+ * fallback may well be such a model), and an output limit above the model's is
+ * lowered to it. Each change is noted for history. A new reference to @hub when
+ * nothing changes. */
+static JsonObject *
+fit_to_model (SyExchange        *ex,
+              JsonObject        *hub,
+              const SyModelInfo *info)
+{
+  static const char * const limits[] = { "max_tokens", "max_completion_tokens", NULL };
+  gboolean drop_reasoning;
+  gboolean lower = FALSE;
+  JsonObject *fitted;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (info == NULL)
+    return json_object_ref (hub);
+  drop_reasoning = !(info->caps & SY_CAP_REASONING) && json_object_has_member (hub, "reasoning_effort");
+  for (guint i = 0; limits[i] != NULL; i++)
+    lower |= info->max_output > 0 && sy_json_get_int (hub, limits[i], 0) > info->max_output;
+  if (!drop_reasoning && !lower)
+    return json_object_ref (hub);
+
+  fitted = json_object_new ();
+  json_object_iter_init (&iter, hub);
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      if (drop_reasoning && g_str_equal (name, "reasoning_effort"))
+        {
+          g_ptr_array_add (ex->notes, g_strdup_printf ("dropped \"reasoning_effort\": %s does not reason",
+                                                       info->model));
+          continue;
+        }
+      if (g_strv_contains (limits, name) && sy_json_get_int (hub, name, 0) > info->max_output &&
+          info->max_output > 0)
+        {
+          g_ptr_array_add (ex->notes, g_strdup_printf ("lowered \"%s\" from %" G_GINT64_FORMAT " to %"
+                                                       G_GINT64_FORMAT ", the model's maximum", name,
+                                                       sy_json_get_int (hub, name, 0), info->max_output));
+          json_object_set_int_member (fitted, name, info->max_output);
+          continue;
+        }
+      json_object_set_member (fitted, name, json_node_copy (value));
+    }
+  return fitted;
+}
+
 /* The upstream request for this attempt in the provider's format: the client's
  * own request when the formats match (only the model changes), else its hub form
  * translated. */
@@ -1217,20 +1267,23 @@ build_attempt (SyExchange  *ex,
                const char  *model,
                GError     **error)
 {
-  JsonObject *hub = json_node_get_object (ex->hub);
+  const SyModelInfo *info = sy_catalog_lookup (sy_config_get_catalog (ex->router->config),
+                                               ex->provider->id, model);
+  g_autoptr(JsonObject) hub = NULL;
   g_autoptr(JsonObject) body = NULL;
 
   ex->upstream_wire = (SyWire) sy_wire_for_kind (ex->provider->kind);
   ex->translating = ex->upstream_wire != ex->client_wire;
   if (ex->notes == NULL)
     ex->notes = g_ptr_array_new_with_free_func (g_free);
+  /* An Anthropic client talking to Anthropic gets its request as it sent it. */
+  if (ex->translating || ex->upstream_wire == SY_WIRE_CHAT)
+    hub = fit_to_model (ex, json_node_get_object (ex->hub), info);
 
   switch (ex->upstream_wire)
     {
     case SY_WIRE_ANTHROPIC:
       {
-        const SyModelInfo *info = sy_catalog_lookup (sy_config_get_catalog (ex->router->config),
-                                                     ex->provider->id, model);
         gint64 max_output = info != NULL && info->max_output > 0 ? info->max_output : 4096;
 
         body = ex->translating ? sy_anthropic_request_from_hub (hub, max_output, error)
@@ -1768,6 +1821,7 @@ handle_translated_event (SyExchange *ex,
           chat_chunk_error (ex, event->data);
           return;
         }
+      sy_hub_normalize_reasoning (sy_hub_chunk_delta (json_node_get_object (node)));
       g_ptr_array_add (chunks, json_object_ref (json_node_get_object (node)));
     }
   else
@@ -1913,7 +1967,13 @@ body_to_hub (SyExchange  *ex,
     case SY_WIRE_CHAT:
     case SY_WIRE_RESPONSES:
     default:
-      return json_object_ref (body);
+      {
+        JsonArray *choices = sy_json_get_array (body, "choices");
+
+        for (guint i = 0; choices != NULL && i < json_array_get_length (choices); i++)
+          sy_hub_normalize_reasoning (sy_json_get_object (sy_json_array_get_object (choices, i), "message"));
+        return json_object_ref (body);
+      }
     }
 }
 

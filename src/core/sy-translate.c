@@ -247,6 +247,15 @@ sy_usage_copy_cost (JsonObject *from,
     }
 }
 
+void
+sy_hub_normalize_reasoning (JsonObject *message)
+{
+  const char *reasoning = sy_json_get_string (message, "reasoning");
+
+  if (reasoning != NULL && !json_object_has_member (message, "reasoning_content"))
+    json_object_set_string_member (message, "reasoning_content", reasoning);
+}
+
 char *
 sy_hub_content_text (JsonNode *content)
 {

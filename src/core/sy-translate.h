@@ -100,6 +100,10 @@ void        sy_usage_add_cost       (JsonObject    *usage,
 void        sy_usage_copy_cost      (JsonObject    *from,
                                      JsonObject    *to);
 
+/* OpenRouter and Groq call the reasoning text "reasoning": renamed to the hub's
+ * "reasoning_content" in a message or delta that lacks it. */
+void        sy_hub_normalize_reasoning (JsonObject *message);
+
 /* The text of a hub message's "content": a string, or the "text" of its text
  * parts joined; NULL when there is none. */
 char       *sy_hub_content_text     (JsonNode      *content);
