@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "sy-json.h"
+#include "sy-planner.h"
 #include "sy-provider-openai.h"
 #include "sy-router.h"
 #include "sy-translate.h"
@@ -33,6 +34,8 @@ struct _SyRouter
   GMainContext *context;
 
   /* state */
+  SyStats      *stats;       /* measured latency, throughput and health */
+  SyBudget     *budget;      /* spend against the configured caps */
   GHashTable   *exchanges;   /* SyExchange* set, in flight */
   GHashTable   *ca_files;    /* ca_file path → GTlsDatabase, or absent when unreadable */
 };
@@ -86,6 +89,10 @@ struct _SyExchange
   char                 *client;
   char                 *requested_model;
   char                 *profile;
+  char                 *profile_header;  /* x-switchyard-profile */
+  char                 *route_json;      /* the plan's explanation */
+  char                 *route_summary;   /* the same in one line, for x-switchyard-route */
+  guint64               budget_ticket;
   gboolean              stream;
   gboolean              store_bodies;   /* read from config once, not per chunk */
   gint64                started_at_us;
@@ -186,6 +193,8 @@ sy_router_finalize (GObject *object)
 
   g_clear_pointer (&self->exchanges, g_hash_table_unref);
   g_clear_pointer (&self->ca_files, g_hash_table_unref);
+  g_clear_pointer (&self->stats, sy_stats_free);
+  g_clear_pointer (&self->budget, sy_budget_free);
   g_clear_object (&self->config);
   g_clear_object (&self->keys);
   g_clear_object (&self->history);
@@ -236,6 +245,33 @@ load_ca_files (SyRouter *self)
     }
 }
 
+/* Statistics and spend start from history, read once before the router serves
+ * (not on its main loop): routing by speed and budgets work from the first
+ * request after a restart. */
+static void
+load_measurements (SyRouter *self)
+{
+  JsonObject *health = sy_json_get_object (sy_config_get_root (self->config), "health");
+  const char *db_path = self->history != NULL ? sy_history_get_path (self->history) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->stats = sy_stats_new ();
+  self->budget = sy_budget_new ();
+  sy_stats_set_health (self->stats,
+                       (guint) MAX (1, sy_json_get_int (health, "failures", 3)),
+                       MAX (1.0, sy_json_get_double (health, "window", 60)),
+                       MAX (1.0, sy_json_get_double (health, "cooldown", 120)));
+  if (db_path == NULL)
+    return;
+  if (!sy_stats_seed (self->stats, db_path, &error) && error != NULL)
+    {
+      g_warning ("Statistics from %s: %s", db_path, error->message);
+      g_clear_error (&error);
+    }
+  if (!sy_budget_seed (self->budget, db_path, &error) && error != NULL)
+    g_warning ("Spend from %s: %s", db_path, error->message);
+}
+
 SyRouter *
 sy_router_new (SyConfig  *config,
                SyKeys    *keys,
@@ -263,6 +299,7 @@ sy_router_new (SyConfig  *config,
                                 "user-agent", "Switchyard/" PACKAGE_VERSION,
                                 NULL);
   load_ca_files (self);
+  load_measurements (self);
   return self;
 }
 
@@ -600,6 +637,9 @@ sy_exchange_unref (SyExchange *ex)
   g_free (ex->client);
   g_free (ex->requested_model);
   g_free (ex->profile);
+  g_free (ex->profile_header);
+  g_free (ex->route_json);
+  g_free (ex->route_summary);
   g_free (ex->model);
   g_free (ex->last_type);
   g_free (ex->last_error);
@@ -644,6 +684,20 @@ sy_exchange_content_sent (SyExchange *ex)
   return ex->content_sent;
 }
 
+void
+sy_exchange_set_profile_header (SyExchange *ex,
+                                const char *profile)
+{
+  g_free (ex->profile_header);
+  ex->profile_header = g_strdup (profile);
+}
+
+const char *
+sy_exchange_get_route (SyExchange *ex)
+{
+  return ex->route_summary;
+}
+
 static double
 ms_since (gint64 t)
 {
@@ -672,6 +726,21 @@ log_attempt (SyExchange *ex,
     }
   json_object_set_double_member (attempt, "ms", round (ms_since (ex->attempt_t0) * 10) / 10);
   json_array_add_object_element (ex->attempts, attempt);
+
+  /* What this attempt says of its provider+model, for fastest and for health. */
+  if (ex->provider != NULL && ex->model != NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+      double ttft_ms = -1;
+      double tokens_per_s = -1;
+
+      if (status == 200 && ex->t_first >= ex->attempt_t0)
+        ttft_ms = (ex->t_first - ex->attempt_t0) / 1000.0;
+      if (status == 200 && ex->stream && ex->have_usage && ex->t_first >= 0 && now > ex->t_first &&
+          ex->usage.completion_tokens > 0)
+        tokens_per_s = ex->usage.completion_tokens / ((now - ex->t_first) / 1e6);
+      sy_stats_record (ex->router->stats, ex->provider->id, ex->model, status, ttft_ms, tokens_per_s, now);
+    }
 }
 
 static void
@@ -787,7 +856,7 @@ record_history (SyExchange *ex)
     g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), ex->attempts);
     record->attempts_json = sy_json_to_string (node);
   }
-  record->route_json = NULL;
+  record->route_json = g_strdup (ex->route_json);
   if (ex->have_usage)
     {
       record->prompt_tokens = ex->usage.prompt_tokens;
@@ -856,6 +925,9 @@ exchange_finish (SyExchange *ex,
     g_cancellable_cancel (ex->cancellable);
   g_clear_object (&ex->input);
 
+  if (ex->budget_ticket != 0)
+    sy_budget_settle (ex->router->budget, ex->budget_ticket, ex->cost.known ? ex->cost.total : 0,
+                      g_get_real_time ());
   record_history (ex);
   g_hash_table_remove (ex->router->exchanges, ex);
 
@@ -921,6 +993,68 @@ add_requested_fallbacks (SyExchange  *ex,
   return TRUE;
 }
 
+/* The planner's decision for this request: the candidates, the profile, the
+ * explanation for history and the x-switchyard-route header, the budget
+ * reservation. FALSE when the request was refused (the client has its answer). */
+static gboolean
+plan_exchange (SyExchange *ex)
+{
+  g_autoptr(SyRequestFacts) facts = sy_request_facts_new (json_node_get_object (ex->hub), ex->client,
+                                                          ex->profile_header);
+  g_autoptr(SyPlan) plan = sy_planner_plan (ex->router->config, ex->router->stats, ex->router->budget,
+                                            facts, g_get_real_time (), -1);
+
+  /* The planner is being written: until it plans, the plan of the foundation. */
+  if (plan->status == 0 && plan->entries->len == 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      ex->plan = sy_router_plan (ex->router, ex->requested_model, &ex->profile, &error);
+      if (ex->plan == NULL)
+        {
+          exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
+          return FALSE;
+        }
+      ex->budget_ticket = sy_budget_reserve (ex->router->budget, ex->profile, 0, g_get_real_time ());
+      return TRUE;
+    }
+
+  g_clear_pointer (&ex->profile, g_free);
+  ex->profile = g_strdup (plan->profile);
+  if (plan->explanation != NULL)
+    {
+      if (plan->notices != NULL && plan->notices->len > 0)
+        {
+          JsonArray *notices = json_array_new ();
+          for (guint i = 0; i < plan->notices->len; i++)
+            json_array_add_string_element (notices, g_ptr_array_index (plan->notices, i));
+          json_object_set_array_member (plan->explanation, "notices", notices);
+        }
+      ex->route_json = sy_json_object_to_string (plan->explanation);
+    }
+  ex->route_summary = g_strdup (plan->summary);
+  /* Spend is tracked for every request, budgeted or not: a cap added later
+   * counts what was spent since the start. */
+  ex->budget_ticket = plan->budget_ticket != 0
+                      ? plan->budget_ticket
+                      : sy_budget_reserve (ex->router->budget, ex->profile, 0, g_get_real_time ());
+
+  if (plan->status != 0)
+    {
+      exchange_fail_client (ex, plan->status, plan->status == 402 ? "budget_exceeded" : "not_found_error",
+                            plan->error, NULL);
+      return FALSE;
+    }
+
+  ex->plan = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_candidate_free);
+  for (guint i = 0; i < plan->entries->len; i++)
+    {
+      SyPlanEntry *entry = g_ptr_array_index (plan->entries, i);
+      g_ptr_array_add (ex->plan, candidate_new (entry->provider_id, entry->model));
+    }
+  return TRUE;
+}
+
 void
 sy_exchange_start (SyExchange *ex)
 {
@@ -938,12 +1072,8 @@ sy_exchange_start (SyExchange *ex)
   ex->timer = rearmable_source (ex->router, timer_cb, ex);
   ex->keepalive = rearmable_source (ex->router, keepalive_cb, ex);
 
-  ex->plan = sy_router_plan (ex->router, ex->requested_model, &ex->profile, &error);
-  if (ex->plan == NULL)
-    {
-      exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
-      return;
-    }
+  if (!plan_exchange (ex))
+    return;
   if (!add_requested_fallbacks (ex, &error))
     {
       if (g_error_matches (error, SY_ROUTER_ERROR, SY_ROUTER_ERROR_INVALID))

@@ -101,5 +101,10 @@ guint       sy_exchange_get_attempts   (SyExchange *exchange);
 gboolean    sy_exchange_is_stream      (SyExchange *exchange);
 /* TRUE once upstream content reached the client: the provider is then final. */
 gboolean    sy_exchange_content_sent   (SyExchange *exchange);
+/* Before sy_exchange_start (): the x-switchyard-profile header, if any. */
+void        sy_exchange_set_profile_header (SyExchange *exchange,
+                                            const char *profile);
+/* The routing decision in one line (x-switchyard-route), NULL before planning. */
+const char *sy_exchange_get_route      (SyExchange *exchange);
 
 G_END_DECLS

@@ -30,6 +30,8 @@ set_route_headers (Client *client)
   g_autofree char *attempts = g_strdup_printf ("%u", sy_exchange_get_attempts (ex));
 
   soup_message_headers_replace (headers, "x-switchyard-request-id", sy_exchange_get_request_id (ex));
+  if (sy_exchange_get_route (ex) != NULL)
+    soup_message_headers_replace (headers, "x-switchyard-route", sy_exchange_get_route (ex));
   /* Headers sent for a keep-alive, before any answer, cannot name who will answer:
    * history records it. */
   if (sy_exchange_is_stream (ex) && !sy_exchange_content_sent (ex))
@@ -307,6 +309,9 @@ sy_surface_route (SyServer          *server,
   client->shape = sy_surface_shape (wire);
   client->exchange = sy_exchange_new (sy_server_get_router (server), wire, surface, user_agent,
                                       request, hub, raw_body, &surface_sink, client);
+  sy_exchange_set_profile_header (client->exchange,
+                                  soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                                "x-switchyard-profile"));
   g_signal_connect (msg, "disconnected", G_CALLBACK (on_disconnected), client);
   watch_client (client);
 
