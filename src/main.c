@@ -12,7 +12,9 @@
 #include "sy-catalog.h"
 #include "sy-config.h"
 #include "sy-history.h"
+#include "sy-json.h"
 #include "sy-keys.h"
+#include "sy-planner.h"
 #include "sy-server.h"
 
 #define EXIT_USAGE 2
@@ -99,6 +101,145 @@ serve (const char *config_path,
   return 0;
 }
 
+/* A sample hub request as `route --explain` describes it. */
+static JsonObject *
+sample_request (const char *model,
+                gboolean    tools,
+                gboolean    images,
+                const char *prompt,
+                int         max_tokens)
+{
+  JsonObject *request = json_object_new ();
+  JsonArray *messages = json_array_new ();
+  JsonObject *message = json_object_new ();
+  const char *text = prompt != NULL ? prompt : "Hello!";
+
+  json_object_set_string_member (request, "model", model);
+  json_object_set_string_member (message, "role", "user");
+  if (images)
+    {
+      JsonArray *parts = json_array_new ();
+      JsonObject *part = json_object_new ();
+      JsonObject *image = json_object_new ();
+      JsonObject *image_url = json_object_new ();
+
+      json_object_set_string_member (part, "type", "text");
+      json_object_set_string_member (part, "text", text);
+      json_array_add_object_element (parts, part);
+      json_object_set_string_member (image_url, "url", "https://example.com/image.png");
+      json_object_set_string_member (image, "type", "image_url");
+      json_object_set_object_member (image, "image_url", image_url);
+      json_array_add_object_element (parts, image);
+      json_object_set_array_member (message, "content", parts);
+    }
+  else
+    json_object_set_string_member (message, "content", text);
+  json_array_add_object_element (messages, message);
+  json_object_set_array_member (request, "messages", messages);
+  if (tools)
+    {
+      static const char example[] = "[{\"type\":\"function\",\"function\":{\"name\":\"example\","
+                                    "\"parameters\":{\"type\":\"object\"}}}]";
+      g_autoptr(JsonNode) node = sy_json_parse (example, strlen (example), NULL);
+      json_object_set_member (request, "tools", json_node_copy (node));
+    }
+  if (max_tokens > 0)
+    json_object_set_int_member (request, "max_tokens", max_tokens);
+  return request;
+}
+
+/* `switchyard route --explain MODEL`: the plan for a sample request, with the
+ * reasons, without sending anything. */
+static int
+route_explain (const char *config_path,
+               const char *db_path,
+               const char *model,
+               gboolean    tools,
+               gboolean    images,
+               const char *prompt,
+               int         max_tokens,
+               const char *profile_header)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCatalog) catalog = NULL;
+  g_autoptr(SyConfig) config = NULL;
+  g_autoptr(SyStats) stats = sy_stats_new ();
+  g_autoptr(SyBudget) budget = sy_budget_new ();
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(SyRequestFacts) facts = NULL;
+  g_autoptr(SyPlan) plan = NULL;
+  g_autofree char *history_path = db_path != NULL ? g_strdup (db_path) : default_history_path ();
+  JsonObject *explanation;
+  JsonArray *candidates;
+
+  catalog = sy_catalog_new_default (&error);
+  config = catalog != NULL ? sy_config_load (config_path, catalog, &error) : NULL;
+  if (config == NULL)
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  /* Measurements are read, never written: the history may belong to a router
+   * that is running. */
+  if (g_file_test (history_path, G_FILE_TEST_EXISTS))
+    {
+      if (!sy_stats_seed (stats, history_path, &error) && error != NULL)
+        g_clear_error (&error);
+      if (!sy_budget_seed (budget, history_path, &error) && error != NULL)
+        g_clear_error (&error);
+    }
+
+  request = sample_request (model, tools, images, prompt, max_tokens);
+  facts = sy_request_facts_new (request, "switchyard route", profile_header);
+  plan = sy_planner_plan (config, stats, budget, facts, g_get_real_time (), -1);
+  explanation = plan->explanation;
+
+  g_print (_("Request: model \"%s\", about %" G_GINT64_FORMAT " prompt tokens%s%s\n"), model,
+           facts->prompt_tokens, tools ? _(", with tools") : "", images ? _(", with an image") : "");
+  if (sy_json_get_string (explanation, "rule") != NULL)
+    g_print (_("Rule: %s\n"), sy_json_get_string (explanation, "rule"));
+  if (sy_json_get_string (explanation, "alias") != NULL)
+    g_print (_("Alias: %s\n"), sy_json_get_string (explanation, "alias"));
+  if (plan->profile != NULL)
+    g_print (_("Profile: %s, strategy %s\n"), plan->profile,
+             sy_json_get_string (explanation, "strategy") ?: "fallback");
+
+  candidates = sy_json_get_array (explanation, "candidates");
+  if (candidates != NULL && json_array_get_length (candidates) > 0)
+    g_print ("%s\n", _("Candidates:"));
+  for (guint i = 0; candidates != NULL && i < json_array_get_length (candidates); i++)
+    {
+      JsonObject *candidate = sy_json_array_get_object (candidates, i);
+      const char *removed = sy_json_get_string (candidate, "removed");
+      JsonNode *score = json_object_get_member (candidate, "score");
+      g_autofree char *score_text = score != NULL && JSON_NODE_HOLDS_VALUE (score)
+                                    ? g_strdup_printf ("%g", json_node_get_double (score)) : g_strdup ("-");
+
+      if (removed != NULL)
+        g_print ("  %-45s %s\n", sy_json_get_string (candidate, "model"), removed);
+      else
+        g_print ("  %-45s %s %s\n", sy_json_get_string (candidate, "model"), _("score"), score_text);
+    }
+  for (guint i = 0; plan->notices != NULL && i < plan->notices->len; i++)
+    g_print (_("Budget: %s\n"), (const char *) g_ptr_array_index (plan->notices, i));
+
+  if (plan->status != 0)
+    {
+      g_print (_("Refused with HTTP %u: %s\n"), plan->status, plan->error);
+      return 1;
+    }
+  g_print ("%s", _("Plan:"));
+  for (guint i = 0; i < plan->entries->len; i++)
+    {
+      SyPlanEntry *entry = g_ptr_array_index (plan->entries, i);
+      g_print ("%s %s/%s", i == 0 ? "" : " →", entry->provider_id, entry->model);
+    }
+  g_print ("\n");
+  if (plan->estimate_usd >= 0)
+    g_print (_("Estimated cost of the first: $%.6f\n"), plan->estimate_usd);
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -109,11 +250,24 @@ main (int   argc,
   g_autofree char *db_path = NULL;
   gboolean version = FALSE;
   int port = -1;
+  g_autofree char *explain = NULL;
+  g_autofree char *prompt = NULL;
+  g_autofree char *profile_header = NULL;
+  gboolean tools = FALSE;
+  gboolean images = FALSE;
+  int max_tokens = 0;
   GOptionEntry entries[] = {
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Config file (default: XDG config dir)"), N_("FILE") },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("History database (default: XDG data dir)"), N_("FILE") },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("Port on 127.0.0.1; 0 picks a free one"), N_("N") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "explain", 0, 0, G_OPTION_ARG_STRING, &explain, N_("route: the model (or profile, alias) to plan for"), N_("MODEL") },
+    { "tools", 0, 0, G_OPTION_ARG_NONE, &tools, N_("route: the sample request offers tools"), NULL },
+    { "images", 0, 0, G_OPTION_ARG_NONE, &images, N_("route: the sample request carries an image"), NULL },
+    { "prompt", 0, 0, G_OPTION_ARG_STRING, &prompt, N_("route: the sample request's text"), N_("TEXT") },
+    { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, N_("route: the sample request's output limit"), N_("N") },
+    { "profile-header", 0, 0, G_OPTION_ARG_STRING, &profile_header,
+      N_("route: as if the request had this x-switchyard-profile header"), N_("NAME") },
     { NULL }
   };
 
@@ -124,10 +278,12 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("[serve] — your personal model router"));
+  context = g_option_context_new (_("[serve | route --explain MODEL] — your personal model router"));
   g_option_context_set_summary (context,
                                 _("Without a command, opens the window. "
-                                  "\"serve\" runs the router without a window."));
+                                  "\"serve\" runs the router without a window. "
+                                  "\"route --explain MODEL\" prints how a request would be routed, and why, "
+                                  "without sending it."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -145,6 +301,16 @@ main (int   argc,
     {
       g_printerr ("switchyard: %s\n", _("--port must be from 0 to 65535"));
       return EXIT_USAGE;
+    }
+
+  if (argc == 2 && g_str_equal (argv[1], "route"))
+    {
+      if (explain == NULL)
+        {
+          g_printerr ("switchyard: %s\n", _("route needs --explain MODEL"));
+          return EXIT_USAGE;
+        }
+      return route_explain (config_path, db_path, explain, tools, images, prompt, max_tokens, profile_header);
     }
 
   if (argc > 2 || (argc == 2 && g_strcmp0 (argv[1], "serve") != 0))

@@ -93,11 +93,33 @@ list_models (SyConfig *config)
   JsonArray *profiles = sy_json_get_array (sy_config_get_root (config), "profiles");
   JsonArray *list = json_array_new ();
 
+  JsonObject *aliases = sy_json_get_object (sy_config_get_root (config), "aliases");
+  static const char * const built_in[] = { "auto", "fast", "cheap" };
+  g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+
   for (guint i = 0; profiles != NULL && i < json_array_get_length (profiles); i++)
     {
       JsonObject *profile = json_array_get_object_element (profiles, i);
-      json_array_add_object_element (list, model_entry (sy_json_get_string (profile, "name"),
-                                                        "switchyard", 0));
+      const char *name = sy_json_get_string (profile, "name");
+
+      if (name == NULL || !g_hash_table_add (listed, (gpointer) name))
+        continue;
+      json_array_add_object_element (list, model_entry (name, "switchyard", 0));
+    }
+  /* Aliases: the built-in ones and the user's, each listed once. */
+  for (guint i = 0; i < G_N_ELEMENTS (built_in); i++)
+    if (g_hash_table_add (listed, (gpointer) built_in[i]))
+      json_array_add_object_element (list, model_entry (built_in[i], "switchyard", 0));
+  if (aliases != NULL)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, aliases);
+      while (json_object_iter_next (&iter, &name, &value))
+        if (g_hash_table_add (listed, (gpointer) name))
+          json_array_add_object_element (list, model_entry (name, "switchyard", 0));
     }
   for (guint i = 0; i < models->len; i++)
     {
