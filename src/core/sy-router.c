@@ -135,6 +135,17 @@ struct _SyExchange
   char                 *last_retry_after;
   guint                 final_status;
   char                 *final_error;
+
+  /* mid-stream rescue */
+  JsonNode             *continuation;    /* hub request that continues a broken stream */
+  GString              *rescue_text;     /* assistant text sent, kept while a rescue may come */
+  gboolean              rescue;          /* this attempt keeps its text for a rescue */
+  gboolean              rescue_blocked;  /* it streamed a tool call: nothing to continue */
+  gboolean              attempt_content; /* this attempt sent content */
+  gboolean              rescued;         /* a broken part's usage is to be added */
+  gboolean              rescued_merged;  /* ex->usage and ex->cost include it */
+  SyUsage               rescued_usage;
+  SyCost                rescued_cost;
 };
 
 static void exchange_next_attempt (SyExchange *ex);
@@ -617,6 +628,9 @@ sy_exchange_unref (SyExchange *ex)
   g_clear_object (&ex->router);
   g_clear_pointer (&ex->request, json_node_unref);
   g_clear_pointer (&ex->hub, json_node_unref);
+  g_clear_pointer (&ex->continuation, json_node_unref);
+  if (ex->rescue_text != NULL)
+    g_string_free (ex->rescue_text, TRUE);
   g_clear_pointer (&ex->decoder, sy_stream_decoder_free);
   g_clear_pointer (&ex->encoder, sy_stream_encoder_free);
   g_clear_pointer (&ex->notes, g_ptr_array_unref);
@@ -716,6 +730,8 @@ log_attempt (SyExchange *ex,
   json_object_set_int_member (attempt, "status", status);
   if (error != NULL)
     json_object_set_string_member (attempt, "error", error);
+  if (ex->continuation != NULL)
+    json_object_set_boolean_member (attempt, "continuation", TRUE);
   if (ex->notes != NULL && ex->notes->len > 0)
     {
       JsonArray *notes = json_array_new ();
@@ -755,6 +771,201 @@ compute_cost (SyExchange *ex)
       return;
     }
   sy_cost_compute (&price, &ex->usage, &ex->cost);
+}
+
+/* ------------------------------------------------------- mid-stream rescue */
+
+/* The profile's "rescue": true. */
+static gboolean
+exchange_allows_rescue (SyExchange *ex)
+{
+  JsonArray *profiles;
+
+  if (ex->profile == NULL)
+    return FALSE;
+  profiles = sy_json_get_array (sy_config_get_root (ex->router->config), "profiles");
+  for (guint i = 0; profiles != NULL && i < json_array_get_length (profiles); i++)
+    {
+      JsonObject *profile = sy_json_array_get_object (profiles, i);
+
+      if (g_strcmp0 (sy_json_get_string (profile, "name"), ex->profile) == 0)
+        return sy_json_get_bool (profile, "rescue", FALSE);
+    }
+  return FALSE;
+}
+
+/* Keeps the text of a hub delta that reaches the client: a rescue continues it.
+ * A tool call cannot be continued, nor an answer larger than a response may be. */
+static void
+keep_rescue_text (SyExchange *ex,
+                  JsonObject *delta)
+{
+  const char *content = sy_json_get_string (delta, "content");
+
+  if (sy_json_get_array (delta, "tool_calls") != NULL)
+    ex->rescue_blocked = TRUE;
+  if (content == NULL || *content == '\0')
+    return;
+  if (ex->rescue_text == NULL)
+    ex->rescue_text = g_string_new (NULL);
+  if (ex->rescue_text->len + strlen (content) > MAX_RESPONSE_BODY)
+    ex->rescue_blocked = TRUE;
+  else
+    g_string_append (ex->rescue_text, content);
+}
+
+/* The same for a chunk relayed as it came. */
+static void
+keep_rescue_data (SyExchange *ex,
+                  const char *data,
+                  gsize       length)
+{
+  g_autoptr(JsonNode) node = sy_json_parse (data, length, NULL);
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    keep_rescue_text (ex, sy_hub_chunk_delta (json_node_get_object (node)));
+}
+
+/* The tokens of a stream that broke before its usage arrived: about 4 characters
+ * a token, of the request (plus @extra_prompt bytes) and of the text streamed. */
+static void
+estimate_partial_usage (SyExchange *ex,
+                        gsize       extra_prompt)
+{
+  gsize prompt = (ex->raw_body != NULL ? g_bytes_get_size (ex->raw_body) : 0) + extra_prompt;
+
+  memset (&ex->usage, 0, sizeof ex->usage);
+  ex->usage.prompt_tokens = (gint64) (prompt + 3) / 4;
+  ex->usage.completion_tokens = (gint64) (ex->streamed_chars + 3) / 4;
+  ex->have_usage = TRUE;
+  compute_cost (ex);
+}
+
+/* A rescued stream cost its broken part too: adds it to the continuation's usage
+ * and cost (a price unknown for either makes the whole cost unknown). */
+static void
+merge_rescued_usage (SyExchange *ex)
+{
+  SyUsage *usage = &ex->usage;
+  const SyUsage *broken = &ex->rescued_usage;
+  gboolean known;
+
+  if (!ex->rescued || ex->rescued_merged)
+    return;
+  ex->rescued_merged = TRUE;
+  if (!ex->have_usage && ex->attempt_content)
+    estimate_partial_usage (ex, ex->rescue_text != NULL ? ex->rescue_text->len : 0);
+  if (!ex->have_usage)
+    {
+      /* No continuation answered: only the broken part was billed. */
+      memset (&ex->usage, 0, sizeof ex->usage);
+      memset (&ex->cost, 0, sizeof ex->cost);
+      ex->cost.known = TRUE;
+      ex->have_usage = TRUE;
+    }
+
+  usage->prompt_tokens += broken->prompt_tokens;
+  usage->completion_tokens += broken->completion_tokens;
+  usage->cached_tokens += broken->cached_tokens;
+  usage->cache_write_tokens += broken->cache_write_tokens;
+  usage->reasoning_tokens += broken->reasoning_tokens;
+
+  known = ex->cost.known && ex->rescued_cost.known;
+  ex->cost.total += ex->rescued_cost.total;
+  ex->cost.input += ex->rescued_cost.input;
+  ex->cost.output += ex->rescued_cost.output;
+  ex->cost.cache_read += ex->rescued_cost.cache_read;
+  ex->cost.cache_write += ex->rescued_cost.cache_write;
+  if (!known)
+    memset (&ex->cost, 0, sizeof ex->cost);
+}
+
+/* The hub request, the answer so far as an assistant message, and a request to go
+ * on from there. Nothing kept (only the role was sent): the request alone. */
+static JsonNode *
+continuation_new (SyExchange *ex)
+{
+  JsonObject *hub = json_node_get_object (ex->hub);
+  JsonArray *original = sy_json_get_array (hub, "messages");
+  JsonObject *request = json_object_new ();
+  JsonArray *messages = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, hub);
+  while (json_object_iter_next (&iter, &name, &value))
+    if (!g_str_equal (name, "messages"))
+      json_object_set_member (request, name, json_node_copy (value));
+  for (guint i = 0; original != NULL && i < json_array_get_length (original); i++)
+    json_array_add_element (messages, json_node_copy (json_array_get_element (original, i)));
+
+  if (ex->rescue_text != NULL && ex->rescue_text->len > 0)
+    {
+      JsonObject *assistant = json_object_new ();
+      JsonObject *user = json_object_new ();
+
+      json_object_set_string_member (assistant, "role", "assistant");
+      json_object_set_string_member (assistant, "content", ex->rescue_text->str);
+      json_array_add_object_element (messages, assistant);
+      json_object_set_string_member (user, "role", "user");
+      json_object_set_string_member (user, "content",
+                                     _("Continue exactly where your previous answer stopped, "
+                                       "without repeating anything."));
+      json_array_add_object_element (messages, user);
+    }
+  json_object_set_array_member (request, "messages", messages);
+  json_node_take_object (node, request);
+  return node;
+}
+
+/* A stream that broke after its text reached the client may go on elsewhere when
+ * the profile allows it and the plan has another candidate. (ex->rescue is never
+ * set for an Anthropic client served by Anthropic as it is: those events,
+ * message_start included, went out unchanged, and a continuation would begin a
+ * second message.) Only once: a continuation that breaks ends the stream. */
+static gboolean
+can_rescue (SyExchange *ex)
+{
+  return ex->rescue && !ex->rescue_blocked && ex->continuation == NULL &&
+         ex->plan_index + 1 < ex->plan->len && ex->attempts_sent < MAX_ATTEMPTS_TOTAL;
+}
+
+/* Marks the seam in history, prices the broken part at its own provider's rates,
+ * and asks the next candidate to continue, into the same client stream. */
+static void
+exchange_rescue (SyExchange *ex)
+{
+  JsonObject *broken = json_array_get_object_element (ex->attempts,
+                                                      json_array_get_length (ex->attempts) - 1);
+  gint64 estimate = (gint64) (ex->streamed_chars + 3) / 4;
+
+  json_object_set_boolean_member (broken, "rescued", TRUE);
+  json_object_set_int_member (broken, "chars_sent",
+                              ex->rescue_text != NULL
+                              ? g_utf8_strlen (ex->rescue_text->str, (gssize) ex->rescue_text->len)
+                              : 0);
+
+  if (!ex->have_usage)
+    estimate_partial_usage (ex, 0);
+  else if (ex->usage.completion_tokens < estimate)
+    {
+      ex->usage.completion_tokens = estimate;
+      compute_cost (ex);
+    }
+  ex->rescued_usage = ex->usage;
+  ex->rescued_cost = ex->cost;
+  ex->rescued = TRUE;
+  ex->have_usage = FALSE;
+  memset (&ex->usage, 0, sizeof ex->usage);
+  memset (&ex->cost, 0, sizeof ex->cost);
+  ex->streamed_chars = 0;
+
+  ex->continuation = continuation_new (ex);
+  ex->plan_index++;
+  ex->tries_on_candidate = 0;
+  exchange_next_attempt (ex);
 }
 
 static void
@@ -905,6 +1116,7 @@ exchange_finish (SyExchange *ex,
   ex->finished = TRUE;
   ex->final_status = status;
   ex->final_error = g_strdup (error);
+  merge_rescued_usage (ex);
 
   /* A stream that broke before its usage chunk still cost something: estimate
    * the partial tokens (about 4 characters a token) so history shows them. */
@@ -1257,8 +1469,15 @@ exchange_attempt_failed (SyExchange *ex,
   ex->last_retry_after = g_strdup (retry_after);
   ex->last_status = status;
 
-  /* After the first byte reached the client nothing can be replayed. */
-  if (ex->content_sent)
+  /* After the first byte reached the client nothing can be replayed; at most
+   * continued, when the profile allows it. A continuation that failed before it
+   * added anything is retried like any attempt. */
+  if (ex->content_sent && can_rescue (ex))
+    {
+      exchange_rescue (ex);
+      return;
+    }
+  if (ex->content_sent && (ex->continuation == NULL || ex->attempt_content))
     {
       exchange_fail_client (ex, status, type, clean, NULL);
       return;
@@ -1403,12 +1622,16 @@ build_attempt (SyExchange  *ex,
   g_autoptr(JsonObject) body = NULL;
 
   ex->upstream_wire = (SyWire) sy_wire_for_kind (ex->provider->kind);
-  ex->translating = ex->upstream_wire != ex->client_wire;
+  /* A continuation is sent in its hub form, and an Anthropic client's stream goes
+   * on through the encoder it began with. */
+  ex->translating = ex->upstream_wire != ex->client_wire ||
+                    (ex->continuation != NULL && ex->client_wire == SY_WIRE_ANTHROPIC);
   if (ex->notes == NULL)
     ex->notes = g_ptr_array_new_with_free_func (g_free);
   /* An Anthropic client talking to Anthropic gets its request as it sent it. */
   if (ex->translating || ex->upstream_wire == SY_WIRE_CHAT)
-    hub = fit_to_model (ex, json_node_get_object (ex->hub), info);
+    hub = fit_to_model (ex, json_node_get_object (ex->continuation != NULL ? ex->continuation : ex->hub),
+                        info);
 
   switch (ex->upstream_wire)
     {
@@ -1442,7 +1665,14 @@ send_attempt (SyExchange *ex)
   const SyCandidate *candidate = g_ptr_array_index (ex->plan, ex->plan_index);
   g_autoptr(GError) error = NULL;
 
+  ex->attempt_content = FALSE;
+  ex->rescue_blocked = FALSE;
   ex->msg = build_attempt (ex, candidate->model, &error);
+  /* Only a rescue needs the text that reached the client: other streams are
+   * relayed without reading their chunks for it. */
+  ex->rescue = ex->stream && ex->continuation == NULL &&
+               (ex->translating || ex->upstream_wire != SY_WIRE_ANTHROPIC) &&
+               exchange_allows_rescue (ex);
   if (ex->msg == NULL && error != NULL)
     {
       /* This provider's format cannot carry the request; another one may. */
@@ -1726,6 +1956,7 @@ read_error_body_cb (GObject      *source,
 static void
 commit_stream (SyExchange *ex)
 {
+  ex->attempt_content = TRUE;
   if (ex->content_sent)
     return;
   ex->content_sent = TRUE;
@@ -1783,6 +2014,14 @@ add_hub_usage (SyExchange *ex,
   sy_hub_usage_read (usage, &ex->usage);
   ex->have_usage = TRUE;
   compute_cost (ex);
+  if (ex->rescued)
+    {
+      /* A rescued stream's usage counts its broken part too, as history does. */
+      ex->rescued_merged = FALSE;
+      merge_rescued_usage (ex);
+      usage = sy_hub_usage_new (&ex->usage);
+      json_object_set_object_member (object, "usage", usage);
+    }
   sy_usage_add_cost (usage, &ex->cost);
   json_object_set_string_member (object, "provider", ex->provider->id);
 }
@@ -1823,6 +2062,8 @@ handle_chat_event (SyExchange *ex,
         }
       commit_stream (ex);
       ex->streamed_chars += content_bytes (event->data, "\"content\":\"");
+      if (ex->rescue)
+        keep_rescue_data (ex, event->data, length);
       emit (ex, NULL, event->data);
       return;
     }
@@ -1845,6 +2086,8 @@ handle_chat_event (SyExchange *ex,
 
   commit_stream (ex);
   ex->streamed_chars += content_bytes (event->data, "\"content\":\"");
+  if (ex->rescue)
+    keep_rescue_text (ex, sy_hub_chunk_delta (chunk));
   usage = sy_json_get_object (chunk, "usage");
   if (usage != NULL)
     {
@@ -1884,6 +2127,8 @@ relay_hub_chunk (SyExchange *ex,
   commit_stream (ex);
   if (content != NULL)
     ex->streamed_chars += strlen (content);
+  if (ex->rescue)
+    keep_rescue_text (ex, delta);
   if (usage != NULL)
     add_hub_usage (ex, chunk, usage);
 
@@ -2285,7 +2530,7 @@ exchange_read_more (SyExchange *ex)
 {
   /* The first-byte timer runs until the first body byte (first event for streams);
    * after that every read restarts the idle timer. */
-  if (ex->stream ? ex->content_sent : ex->buffer->len > 0)
+  if (ex->stream ? ex->attempt_content : ex->buffer->len > 0)
     set_phase (ex, PHASE_BODY);
   else if (ex->phase != PHASE_FIRST_BYTE)
     set_phase (ex, PHASE_FIRST_BYTE);

@@ -394,3 +394,19 @@ printf '%-52s %10s %10s %6s\n' "switchyard peak RSS, VmHWM (MB, info)" "$(mb "$S
 printf '%-52s %10s %10s %6s\n' "history rows: live / after SIGTERM (sent $SENT)" "$SY_ROWS_LIVE/$SY_ROWS" "" \
        "$( [ "$SY_ROWS" != "?" ] && [ "$SY_ROWS" -ge "$SENT" ] && echo PASS || echo MISS)"
 [ "$SY_EXIT" = 0 ] || echo "note: switchyard serve exited with status $SY_EXIT on SIGTERM"
+
+# --- planning ------------------------------------------------------------
+# 200 candidates, statistics and spend seeded from a history of 1,000,000
+# requests (generated once per build tree, then reused).
+if [ -x "$BUILD_DIR/tests/bench-plan" ]; then
+  log "Planning: 200 candidates over a 1,000,000-row history …"
+  "$BUILD_DIR/tests/bench-plan" "$BUILD_DIR/bench-history-1m.db" >"$TMP/plan.out"
+  PLAN_P50=$(awk '/^plan_p50_us/ { print $2 }' "$TMP/plan.out")
+  printf '%-52s %10s %10s %6s\n' "plan a request, 200 candidates, 1 M rows: p50 (µs)" "$PLAN_P50" "< 50" \
+         "$(verdict "$PLAN_P50" '<' 50)"
+  printf '%-52s %10s %10s %6s\n' "  p90 (µs, info)" "$(awk '/^plan_p90_us/ { print $2 }' "$TMP/plan.out")" "" ""
+  printf '%-52s %10s %10s %6s\n' "  statistics seeded from history (ms, info)" \
+         "$(awk '/^stats_seed_ms/ { print $2 }' "$TMP/plan.out")" "" ""
+  printf '%-52s %10s %10s %6s\n' "  spend seeded from history (ms, info)" \
+         "$(awk '/^budget_seed_ms/ { print $2 }' "$TMP/plan.out")" "" ""
+fi
