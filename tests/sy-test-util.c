@@ -103,6 +103,16 @@ sy_test_serve_start (const char          *config_json,
                      SyTestProc          *mock,
                      const char * const  *env)
 {
+  return sy_test_serve_start_seeded (config_json, mock, env, NULL, NULL);
+}
+
+SyTestProc *
+sy_test_serve_start_seeded (const char          *config_json,
+                            SyTestProc          *mock,
+                            const char * const  *env,
+                            void               (*seed) (const char *db_path, gpointer data),
+                            gpointer             seed_data)
+{
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *config = NULL;
@@ -126,6 +136,8 @@ sy_test_serve_start (const char          *config_json,
   else
     config = g_strdup (config_json);
   g_assert_true (g_file_set_contents (proc->config_path, config, -1, NULL));
+  if (seed != NULL)
+    seed (proc->db_path, seed_data);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);

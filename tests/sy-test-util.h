@@ -35,6 +35,14 @@ SyTestProc *sy_test_serve_start (const char          *config_json,
                                  SyTestProc          *mock,
                                  const char * const  *env);
 
+/* The same, after @seed (may be NULL) wrote what it wants into the history
+ * database the router will open (crafted statistics, past spend). */
+SyTestProc *sy_test_serve_start_seeded (const char          *config_json,
+                                        SyTestProc          *mock,
+                                        const char * const  *env,
+                                        void               (*seed) (const char *db_path, gpointer data),
+                                        gpointer             seed_data);
+
 /* SIGTERM, wait, and check the exit status is 0. */
 void        sy_test_proc_stop   (SyTestProc *proc);
 /* SIGKILL and wait. */
