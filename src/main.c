@@ -232,7 +232,7 @@ route_explain (const char *config_path,
   for (guint i = 0; i < plan->entries->len; i++)
     {
       SyPlanEntry *entry = g_ptr_array_index (plan->entries, i);
-      g_print ("%s %s/%s", i == 0 ? "" : " →", entry->provider_id, entry->model);
+      g_print ("%s %s/%s", i == 0 ? "" : " ->", entry->provider_id, entry->model);
     }
   g_print ("\n");
   if (plan->estimate_usd >= 0)

@@ -97,7 +97,8 @@ test_invalid (void)
     "{\"providers\":{}}",
     "{\"providers\":[{\"kind\":\"openai\"}]}",
     "{\"providers\":[{\"id\":\"x\",\"kind\":\"soap\"}]}",
-    "{\"profiles\":[{\"name\":\"p\"}]}",
+    "{\"profiles\":[{\"name\":\"p\",\"models\":\"openai/gpt-4.1\"}]}",
+    "{\"profiles\":[{\"models\":[]}]}",
     "{\"profiles\":\"auto\"}",
   };
   g_autofree char *dir = sy_test_mkdtemp ();

@@ -188,11 +188,12 @@ validate (JsonObject  *root,
           JsonNode *entry = json_array_get_element (profiles, i);
           JsonObject *profile = JSON_NODE_HOLDS_OBJECT (entry) ? json_node_get_object (entry) : NULL;
 
+          /* Without "models" a profile chooses among every catalog model. */
           if (sy_json_get_string (profile, "name") == NULL ||
-              sy_json_get_array (profile, "models") == NULL)
+              (json_object_has_member (profile, "models") && sy_json_get_array (profile, "models") == NULL))
             {
               g_set_error (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_INVALID,
-                           _("profiles[%u] needs a \"name\" and a \"models\" list"), i);
+                           _("profiles[%u] needs a \"name\", and \"models\" (if given) must be a list"), i);
               return FALSE;
             }
         }

@@ -93,6 +93,7 @@ struct _SyExchange
   char                 *route_json;      /* the plan's explanation */
   char                 *route_summary;   /* the same in one line, for x-switchyard-route */
   guint64               budget_ticket;
+  gboolean              rescue_allowed;  /* the plan's profile asks for mid-stream rescue */
   gboolean              stream;
   gboolean              store_bodies;   /* read from config once, not per chunk */
   gint64                started_at_us;
@@ -775,25 +776,6 @@ compute_cost (SyExchange *ex)
 
 /* ------------------------------------------------------- mid-stream rescue */
 
-/* The profile's "rescue": true. */
-static gboolean
-exchange_allows_rescue (SyExchange *ex)
-{
-  JsonArray *profiles;
-
-  if (ex->profile == NULL)
-    return FALSE;
-  profiles = sy_json_get_array (sy_config_get_root (ex->router->config), "profiles");
-  for (guint i = 0; profiles != NULL && i < json_array_get_length (profiles); i++)
-    {
-      JsonObject *profile = sy_json_array_get_object (profiles, i);
-
-      if (g_strcmp0 (sy_json_get_string (profile, "name"), ex->profile) == 0)
-        return sy_json_get_bool (profile, "rescue", FALSE);
-    }
-  return FALSE;
-}
-
 /* Keeps the text of a hub delta that reaches the client: a rescue continues it.
  * A tool call cannot be continued, nor an answer larger than a response may be. */
 static void
@@ -1216,23 +1198,9 @@ plan_exchange (SyExchange *ex)
   g_autoptr(SyPlan) plan = sy_planner_plan (ex->router->config, ex->router->stats, ex->router->budget,
                                             facts, g_get_real_time (), -1);
 
-  /* The planner is being written: until it plans, the plan of the foundation. */
-  if (plan->status == 0 && plan->entries->len == 0)
-    {
-      g_autoptr(GError) error = NULL;
-
-      ex->plan = sy_router_plan (ex->router, ex->requested_model, &ex->profile, &error);
-      if (ex->plan == NULL)
-        {
-          exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
-          return FALSE;
-        }
-      ex->budget_ticket = sy_budget_reserve (ex->router->budget, ex->profile, 0, g_get_real_time ());
-      return TRUE;
-    }
-
   g_clear_pointer (&ex->profile, g_free);
   ex->profile = g_strdup (plan->profile);
+  ex->rescue_allowed = plan->rescue;
   if (plan->explanation != NULL)
     {
       if (plan->notices != NULL && plan->notices->len > 0)
@@ -1672,7 +1640,7 @@ send_attempt (SyExchange *ex)
    * relayed without reading their chunks for it. */
   ex->rescue = ex->stream && ex->continuation == NULL &&
                (ex->translating || ex->upstream_wire != SY_WIRE_ANTHROPIC) &&
-               exchange_allows_rescue (ex);
+               ex->rescue_allowed;
   if (ex->msg == NULL && error != NULL)
     {
       /* This provider's format cannot carry the request; another one may. */
