@@ -228,6 +228,44 @@ test_fastest (void)
   sy_test_proc_free (serve);
 }
 
+/* best: until the user rates models on the Compare page, catalog order (OpenAI's
+ * models come before Mistral's); balance: weighted, a weight of 0 never picked. */
+static void
+test_best_and_balance (void)
+{
+  g_autofree char *config = config_with (
+    "\"profiles\":[{\"name\":\"finest\",\"strategy\":\"best\","
+    "  \"models\":[\"mistral/mistral-small-latest\",\"openai/gpt-4.1-mini\"]},"
+    " {\"name\":\"spread\",\"strategy\":\"balance\",\"weights\":{\"openai/gpt-4.1-mini\":0,"
+    "  \"groq/llama-3.1-8b-instant\":1,\"mistral/mistral-small-latest\":1},"
+    "  \"models\":[\"openai/gpt-4.1-mini\",\"groq/llama-3.1-8b-instant\",\"mistral/mistral-small-latest\"]}]");
+  SyTestProc *serve = sy_test_serve_start (config, NULL, serve_env);
+  g_autoptr(SyTestResponse) best = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonNode) route = NULL;
+  gboolean saw_groq = FALSE, saw_mistral = FALSE;
+
+  g_assert_cmpstr (chat (serve, "{\"model\":\"finest\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                         &best), ==, "openai");
+  for (guint i = 0; i < 24; i++)
+    {
+      g_autoptr(SyTestResponse) response = NULL;
+      const char *provider = chat (serve, "{\"model\":\"spread\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                                   &response);
+
+      g_assert_cmpstr (provider, !=, "openai");
+      saw_groq |= g_strcmp0 (provider, "groq") == 0;
+      saw_mistral |= g_strcmp0 (provider, "mistral") == 0;
+    }
+  /* Even weights: both picked within 24 requests (a chance of 2^-23 to fail). */
+  g_assert_true (saw_groq && saw_mistral);
+  route = route_of (newest_row (serve, 25, &rows));
+  g_assert_cmpstr (sy_test_json_string (route, "strategy"), ==, "balance");
+  g_assert_nonnull (removed_reason (route, "openai/gpt-4.1-mini"));
+  sy_test_proc_stop (serve);
+  sy_test_proc_free (serve);
+}
+
 static void
 test_filters (void)
 {
@@ -576,6 +614,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/routing/cheapest", test_cheapest);
   g_test_add_func ("/routing/fastest", test_fastest);
+  g_test_add_func ("/routing/best-and-balance", test_best_and_balance);
   g_test_add_func ("/routing/filters", test_filters);
   g_test_add_func ("/routing/rules-and-aliases", test_rules_and_aliases);
   g_test_add_func ("/routing/cooldown", test_cooldown);
