@@ -1103,12 +1103,7 @@ exchange_finish (SyExchange *ex,
   /* A stream that broke before its usage chunk still cost something: estimate
    * the partial tokens (about 4 characters a token) so history shows them. */
   if (!ex->have_usage && ex->content_sent && ex->raw_body != NULL)
-    {
-      ex->usage.prompt_tokens = (gint64) (g_bytes_get_size (ex->raw_body) + 3) / 4;
-      ex->usage.completion_tokens = (gint64) (ex->streamed_chars + 3) / 4;
-      ex->have_usage = TRUE;
-      compute_cost (ex);
-    }
+    estimate_partial_usage (ex, 0);
 
   clear_source (&ex->timer);
   clear_source (&ex->keepalive);
