@@ -212,16 +212,37 @@ route_explain (const char *config_path,
       JsonObject *candidate = sy_json_array_get_object (candidates, i);
       const char *removed = sy_json_get_string (candidate, "removed");
       JsonNode *score = json_object_get_member (candidate, "score");
-      g_autofree char *score_text = score != NULL && JSON_NODE_HOLDS_VALUE (score)
-                                    ? g_strdup_printf ("%g", json_node_get_double (score)) : g_strdup ("-");
+      gboolean cheapest = g_strcmp0 (sy_json_get_string (explanation, "strategy"), "cheapest") == 0;
+      g_autofree char *score_text = NULL;
+
+      if (score == NULL || !JSON_NODE_HOLDS_VALUE (score))
+        score_text = g_strdup (_("not measured"));
+      else if (cheapest)
+        score_text = g_strdup_printf (_("estimated $%.6f"), json_node_get_double (score));
+      else
+        score_text = g_strdup_printf (_("score %g"), json_node_get_double (score));
 
       if (removed != NULL)
-        g_print ("  %-45s %s\n", sy_json_get_string (candidate, "model"), removed);
+        g_print ("  %-45s %s %s\n", sy_json_get_string (candidate, "model"), _("removed:"), removed);
       else
-        g_print ("  %-45s %s %s\n", sy_json_get_string (candidate, "model"), _("score"), score_text);
+        g_print ("  %-45s %s\n", sy_json_get_string (candidate, "model"), score_text);
     }
+  {
+    JsonArray *budgets = sy_json_get_array (explanation, "budget");
+
+    for (guint i = 0; budgets != NULL && i < json_array_get_length (budgets); i++)
+      {
+        JsonObject *check = sy_json_array_get_object (budgets, i);
+
+        /* "Budget: auto, daily: $0.12 spent + $0.0008 for this request of $1.00 (ok)" */
+        g_print (_("Budget: %s, %s: $%.4f spent + $%.4f for this request of $%.2f (%s)\n"),
+                 sy_json_get_string (check, "scope"), sy_json_get_string (check, "period"),
+                 sy_json_get_double (check, "spent", 0), sy_json_get_double (check, "estimate", 0),
+                 sy_json_get_double (check, "cap", 0), sy_json_get_string (check, "result"));
+      }
+  }
   for (guint i = 0; plan->notices != NULL && i < plan->notices->len; i++)
-    g_print (_("Budget: %s\n"), (const char *) g_ptr_array_index (plan->notices, i));
+    g_print (_("Notice: %s\n"), (const char *) g_ptr_array_index (plan->notices, i));
 
   if (plan->status != 0)
     {
