@@ -227,6 +227,8 @@ route_explain (const char *config_path,
       else
         g_print ("  %-45s %s\n", sy_json_get_string (candidate, "model"), score_text);
     }
+  if (sy_json_get_int (explanation, "more", 0) > 0)
+    g_print (_("  … and %" G_GINT64_FORMAT " more\n"), sy_json_get_int (explanation, "more", 0));
   {
     JsonArray *budgets = sy_json_get_array (explanation, "budget");
 

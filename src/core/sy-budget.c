@@ -6,9 +6,12 @@
 #include "sy-planner.h"
 
 #include <math.h>
+#include <string.h>
 #include <sqlite3.h>
 
 #define BUSY_TIMEOUT_MS 5000
+/* How long a loaded local zone is trusted before /etc/localtime is read again. */
+#define TZ_REFRESH_US   (60 * G_USEC_PER_SEC)
 
 /* SyBudget is used from the router thread only and takes no locks: a call
  * from any other thread is a bug. Seeding reads the disk and belongs before
@@ -21,7 +24,13 @@
  * small backward clock step across midnight loses nothing.
  *
  * Reservations belong to no period: an outstanding one counts in whatever
- * period is current, because settling records into the period of the settle. */
+ * period is current, because settling records into the period of the settle.
+ *
+ * Every plan asks for the spend, so the local zone and the bounds of the
+ * current periods are cached: loading the zone stats /etc/localtime and a
+ * period start takes a few GDateTimes. The zone is reloaded when $TZ changes
+ * and at least once a minute (an edited /etc/localtime), which also forgets
+ * the cached bounds. */
 
 typedef struct {
   gint64      start;     /* the key: this bucket's period start */
@@ -34,10 +43,22 @@ typedef struct {
   double  estimate;
 } Reservation;
 
+typedef struct {
+  gint64 start;              /* period_start () of every instant in [start, end) */
+  gint64 end;                /* 0: nothing cached */
+  gint64 previous;           /* period_start () of start - 1 */
+} Span;
+
 struct _SyBudget {
   GHashTable *buckets[2];    /* SyBudgetPeriod → (gint64 * start → Bucket *) */
   GHashTable *reservations;  /* guint64 * ticket → Reservation * */
   guint64     last_ticket;
+
+  /* cached local zone and period bounds */
+  GTimeZone  *tz;
+  char       *tz_env;        /* $TZ when tz was loaded */
+  gint64      tz_loaded_us;  /* monotonic */
+  Span        spans[2];      /* SyBudgetPeriod → bounds in tz */
 };
 
 static Bucket *
@@ -136,22 +157,68 @@ period_start (GTimeZone      *tz,
   return g_date_time_to_unix (start) * G_USEC_PER_SEC;
 }
 
+static GTimeZone *
+budget_tz (SyBudget *budget)
+{
+  const char *env = g_getenv ("TZ");
+  gint64 mono_us = g_get_monotonic_time ();
+
+  if (budget->tz == NULL || g_strcmp0 (env, budget->tz_env) != 0 ||
+      mono_us - budget->tz_loaded_us >= TZ_REFRESH_US)
+    {
+      g_clear_pointer (&budget->tz, g_time_zone_unref);
+      budget->tz = g_time_zone_new_local ();
+      g_free (budget->tz_env);
+      budget->tz_env = g_strdup (env);
+      budget->tz_loaded_us = mono_us;
+      memset (budget->spans, 0, sizeof budget->spans);
+    }
+  return budget->tz;
+}
+
+/* period_start () for @now_us, from the cached bounds when they hold it; an
+ * instant before the cached period (a clock stepping back) just recomputes. */
+static const Span *
+current_span (SyBudget       *budget,
+              SyBudgetPeriod  period,
+              gint64          now_us)
+{
+  GTimeZone *tz = budget_tz (budget);
+  Span *span = &budget->spans[period];
+
+  if (span->end == 0 || now_us < span->start || now_us >= span->end)
+    {
+      /* Each period ends where the next one starts; 32 days past the 1st is
+       * always inside the next month, and 26 hours past midnight inside the
+       * next day. */
+      span->start = period_start (tz, period, now_us);
+      span->end = period_start (tz, period, span->start + (period == SY_BUDGET_DAY
+                                                           ? 26 * G_TIME_SPAN_HOUR
+                                                           : 32 * G_TIME_SPAN_DAY));
+      span->previous = period_start (tz, period, span->start - 1);
+      /* A failed conversion (0) caches nothing usable: end <= start never matches. */
+      if (span->end <= span->start || now_us < span->start || now_us >= span->end)
+        span->end = 0;
+    }
+  return span;
+}
+
 /* The bucket of @period containing @now_us, dropping those before the
  * previous period. */
 static Bucket *
 current_bucket (SyBudget       *budget,
-                GTimeZone      *tz,
                 SyBudgetPeriod  period,
                 gint64          now_us,
                 gboolean        create)
 {
   GHashTable *buckets = budget->buckets[period];
-  gint64 start = period_start (tz, period, now_us);
+  const Span *span = current_span (budget, period, now_us);
+  gint64 start = span->start;
   Bucket *bucket;
 
   if (g_hash_table_size (buckets) > 1)
     {
-      gint64 previous = period_start (tz, period, start - 1);
+      gint64 previous = span->previous;
       GHashTableIter iter;
       gpointer value;
 
@@ -192,6 +259,8 @@ sy_budget_free (SyBudget *budget)
   g_clear_pointer (&budget->buckets[SY_BUDGET_DAY], g_hash_table_unref);
   g_clear_pointer (&budget->buckets[SY_BUDGET_MONTH], g_hash_table_unref);
   g_clear_pointer (&budget->reservations, g_hash_table_unref);
+  g_clear_pointer (&budget->tz, g_time_zone_unref);
+  g_free (budget->tz_env);
   g_free (budget);
 }
 
@@ -326,7 +395,6 @@ sy_budget_spent (SyBudget       *budget,
                  SyBudgetPeriod  period,
                  gint64          now_us)
 {
-  g_autoptr(GTimeZone) tz = NULL;
   GHashTableIter iter;
   gpointer value;
   Bucket *bucket;
@@ -335,9 +403,7 @@ sy_budget_spent (SyBudget       *budget,
   g_return_val_if_fail (budget != NULL, 0);
   g_return_val_if_fail (period == SY_BUDGET_DAY || period == SY_BUDGET_MONTH, 0);
 
-  /* Looked up on every call: TZ or /etc/localtime may change while we run. */
-  tz = g_time_zone_new_local ();
-  bucket = current_bucket (budget, tz, period, now_us, FALSE);
+  bucket = current_bucket (budget, period, now_us, FALSE);
   if (bucket != NULL)
     {
       if (profile == NULL)
@@ -397,7 +463,6 @@ sy_budget_settle (SyBudget *budget,
                   double    actual_usd,
                   gint64    now_us)
 {
-  g_autoptr(GTimeZone) tz = NULL;
   Reservation *reservation;
   double usd = sane_usd (actual_usd);
 
@@ -408,9 +473,8 @@ sy_budget_settle (SyBudget *budget,
     return;
 
   /* A request planned before midnight and finished after it costs today. */
-  tz = g_time_zone_new_local ();
-  bucket_add (current_bucket (budget, tz, SY_BUDGET_DAY, now_us, TRUE), reservation->profile, usd);
-  bucket_add (current_bucket (budget, tz, SY_BUDGET_MONTH, now_us, TRUE), reservation->profile, usd);
+  bucket_add (current_bucket (budget, SY_BUDGET_DAY, now_us, TRUE), reservation->profile, usd);
+  bucket_add (current_bucket (budget, SY_BUDGET_MONTH, now_us, TRUE), reservation->profile, usd);
 
   g_hash_table_remove (budget->reservations, &ticket);
 }

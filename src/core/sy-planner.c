@@ -147,14 +147,33 @@ sy_request_facts_free (SyRequestFacts *facts)
 
 /* ------------------------------------------------------------------- plans */
 
+/* A plan's entries are packed into one block with a reference per entry, the
+ * strings after each struct: a plan over every catalog model has hundreds of
+ * entries, and removing some from the array or freeing it still works as with
+ * separate ones. */
+typedef struct {
+  gint refs;
+} EntryBlock;
+
+typedef struct {
+  EntryBlock  *block;
+  SyPlanEntry  entry;
+} PackedEntry;
+
+#define ENTRY_BLOCK_HEADER  ((sizeof (EntryBlock) + 15) & ~(gsize) 15)
+#define PACKED_ENTRY_SIZE(provider_len, model_len) \
+  ((sizeof (PackedEntry) + (provider_len) + 1 + (model_len) + 1 + 7) & ~(gsize) 7)
+
 static void
 plan_entry_free (SyPlanEntry *entry)
 {
+  PackedEntry *packed;
+
   if (entry == NULL)
     return;
-  g_free (entry->provider_id);
-  g_free (entry->model);
-  g_free (entry);
+  packed = (PackedEntry *) (void *) ((char *) entry - G_STRUCT_OFFSET (PackedEntry, entry));
+  if (g_atomic_int_dec_and_test (&packed->block->refs))
+    g_free (packed->block);
 }
 
 void
@@ -169,18 +188,6 @@ sy_plan_free (SyPlan *plan)
   g_free (plan->error);
   g_free (plan->summary);
   g_free (plan);
-}
-
-static void
-plan_add_entry (SyPlan     *plan,
-                const char *provider_id,
-                const char *model)
-{
-  SyPlanEntry *entry = g_new0 (SyPlanEntry, 1);
-
-  entry->provider_id = g_strdup (provider_id);
-  entry->model = g_strdup (model);
-  g_ptr_array_add (plan->entries, entry);
 }
 
 /* ------------------------------------------------------------------ regexes */
@@ -244,6 +251,71 @@ regex_matches (const char *pattern,
 
 /* ------------------------------------------------------------------ planner */
 
+/* What planning reads of a config that does not depend on the request,
+ * computed once per config and kept on it (g_object_set_data_full), for the
+ * router thread only like the rest of the planner:
+ *
+ *   - the providers (catalog presets overlaid by config), by id;
+ *   - per profile, its expanded candidates ("models" resolved, duplicates
+ *     dropped) with their catalog entry, price, weight, catalog rank and the
+ *     verdict of the request-independent filters.
+ *
+ * SyConfig has no reload API nor a change signal: the cache is checked
+ * against the root object, its "providers" and "prices" (pointer and size)
+ * and, per profile, against the profile object, its size and its "models"
+ * (pointer and length). A new root or another of those members rebuilds it; a
+ * profile added to the root gets an entry of its own. Editing a member inside
+ * an object in place (a price, a weight, a filter list) is not seen: replace
+ * the root, as loading a config does. */
+#define PLANNER_CACHE_KEY "sy-planner-cache"
+
+/* The kept candidates listed in the explanation (removed ones are all listed):
+ * the router tries at most 8, and building 200 JSON objects per request would
+ * cost more than planning. */
+#define EXPLAINED_KEPT 16
+
+/* A candidate as far as the request does not matter. */
+typedef struct {
+  char              *id;            /* "provider/model" */
+  char              *provider;      /* NULL: nobody offers it */
+  char              *model;
+  gsize              provider_len;
+  gsize              model_len;
+  const SyModelInfo *info;
+  SyPrice            price;
+  gboolean           priced;
+  guint              rank;          /* position in the catalog + 1, 0: not in it */
+  double             weight;        /* the profile's "weights" member, 1 without */
+  const char        *removed;       /* unknown model, providers, deny_providers, local_only */
+  char              *price_removed; /* max_price, checked after the request's needs */
+  GHashTable        *explained;     /* stable reason → sealed {"model", "score", "removed"} */
+} Choice;
+
+typedef struct {
+  JsonObject *profile;   /* NULL: the built-in profiles (every catalog model, no filters) */
+  guint       size;
+  JsonArray  *models;
+  guint       n_models;
+  GArray     *choices;   /* Choice */
+} ProfileChoices;
+
+typedef struct {
+  JsonObject *root;
+  JsonArray  *config_providers;
+  guint       n_config_providers;
+  JsonObject *prices;
+  guint       n_prices;
+
+  GPtrArray  *providers;        /* SyProvider * */
+  GHashTable *providers_by_id;  /* id → SyProvider *, borrowed */
+  GHashTable *profiles;         /* JsonObject * (NULL: built-ins) → ProfileChoices * */
+
+  /* scratch of plan_profile (), kept so a plan makes no large allocation */
+  GArray     *candidates;       /* Candidate */
+  GPtrArray  *kept;             /* Candidate *, into candidates */
+  GPtrArray  *picked;           /* const Choice *, of kept */
+} PlannerCache;
+
 typedef struct {
   SyConfig             *config;
   SyCatalog            *catalog;
@@ -254,8 +326,7 @@ typedef struct {
   gint64                now_us;
   gint64                mono_us;
 
-  GPtrArray            *providers;       /* SyProvider *, lazily */
-  GHashTable           *providers_by_id; /* id → SyProvider *, borrowed */
+  PlannerCache         *cache;
   JsonObject           *builtin;         /* the synthetic profile of auto/fast/cheap */
   JsonObject           *prices;          /* config "prices", may be NULL */
   JsonObject           *explanation;
@@ -277,48 +348,102 @@ typedef struct {
   const char *name;        /* profile name, provider/model or bare model */
 } Target;
 
+/* A candidate of this request. */
 typedef struct {
-  char              *id;        /* "provider/model" */
-  char              *provider;  /* NULL: nobody offers it */
-  char              *model;
-  const SyModelInfo *info;
-  SyPrice            price;
-  gboolean           priced;
-  double             estimate;  /* USD, < 0 unknown */
-  double             score;
-  gboolean           scored;
-  double             weight;
-  guint              order;
-  char              *removed;
-  gboolean           cooling;
+  Choice     *choice;
+  const char *removed;        /* NULL: kept */
+  char       *removed_owned;  /* @removed when formatted for this request */
+  gboolean    stable;         /* @removed outlives the request: its explanation is cached */
+  double      estimate;       /* USD, < 0 unknown */
+  double      score;
+  gboolean    scored;
+  double      weight;
+  guint       order;
+  gboolean    cooling;
 } Candidate;
 
 static void
-candidate_free (Candidate *candidate)
+candidate_set_removed (Candidate  *candidate,
+                       const char *stable_reason,
+                       char       *owned_reason)
 {
-  g_free (candidate->id);
-  g_free (candidate->provider);
-  g_free (candidate->model);
-  g_free (candidate->removed);
-  g_free (candidate);
+  g_clear_pointer (&candidate->removed_owned, g_free);
+  candidate->removed_owned = owned_reason;
+  candidate->removed = owned_reason != NULL ? owned_reason : stable_reason;
+  candidate->stable = owned_reason == NULL && stable_reason != NULL;
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Candidate, candidate_free)
+
+static void
+choice_clear (Choice *choice)
+{
+  g_free (choice->id);
+  g_free (choice->provider);
+  g_free (choice->model);
+  g_free (choice->price_removed);
+  g_clear_pointer (&choice->explained, g_hash_table_unref);
+}
+
+static void
+profile_choices_free (ProfileChoices *choices)
+{
+  g_array_unref (choices->choices);
+  g_free (choices);
+}
+
+static void
+planner_cache_free (PlannerCache *cache)
+{
+  g_ptr_array_unref (cache->picked);
+  g_ptr_array_unref (cache->kept);
+  g_array_unref (cache->candidates);
+  g_hash_table_unref (cache->profiles);
+  g_hash_table_unref (cache->providers_by_id);
+  g_ptr_array_unref (cache->providers);
+  g_free (cache);
+}
+
+static PlannerCache *
+planner_cache (Planner *p)
+{
+  PlannerCache *cache = g_object_get_data (G_OBJECT (p->config), PLANNER_CACHE_KEY);
+  JsonArray *config_providers = sy_json_get_array (p->root, "providers");
+  guint n_config_providers = config_providers != NULL ? json_array_get_length (config_providers) : 0;
+  guint n_prices = p->prices != NULL ? json_object_get_size (p->prices) : 0;
+
+  if (cache != NULL && cache->root == p->root &&
+      cache->config_providers == config_providers && cache->n_config_providers == n_config_providers &&
+      cache->prices == p->prices && cache->n_prices == n_prices)
+    return cache;
+
+  cache = g_new0 (PlannerCache, 1);
+  cache->root = p->root;
+  cache->config_providers = config_providers;
+  cache->n_config_providers = n_config_providers;
+  cache->prices = p->prices;
+  cache->n_prices = n_prices;
+  cache->providers = sy_config_dup_providers (p->config);
+  cache->providers_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < cache->providers->len; i++)
+    {
+      SyProvider *provider = g_ptr_array_index (cache->providers, i);
+      g_hash_table_insert (cache->providers_by_id, provider->id, provider);
+    }
+  cache->profiles = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) profile_choices_free);
+  cache->candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
+  cache->kept = g_ptr_array_new ();
+  cache->picked = g_ptr_array_new ();
+
+  /* Replacing the data frees the previous cache. */
+  g_object_set_data_full (G_OBJECT (p->config), PLANNER_CACHE_KEY, cache,
+                          (GDestroyNotify) planner_cache_free);
+  return cache;
+}
 
 static const SyProvider *
 planner_provider (Planner    *p,
                   const char *id)
 {
-  if (p->providers == NULL)
-    {
-      p->providers = sy_config_dup_providers (p->config);
-      p->providers_by_id = g_hash_table_new (g_str_hash, g_str_equal);
-      for (guint i = 0; i < p->providers->len; i++)
-        {
-          SyProvider *provider = g_ptr_array_index (p->providers, i);
-          g_hash_table_insert (p->providers_by_id, provider->id, provider);
-        }
-    }
-  return id != NULL ? g_hash_table_lookup (p->providers_by_id, id) : NULL;
+  return id != NULL ? g_hash_table_lookup (p->cache->providers_by_id, id) : NULL;
 }
 
 static JsonObject *
@@ -504,73 +629,72 @@ estimate_cost (Planner       *p,
 }
 
 /* sy_config_get_price () without formatting the id and looking the model up
- * again: this runs for every candidate of every request. */
+ * again when config has no price of its own. */
 static gboolean
-candidate_price (Planner   *p,
-                 Candidate *candidate)
+choice_price (Planner *p,
+              Choice  *choice)
 {
   const SyProviderPreset *preset;
 
-  if (p->prices != NULL && json_object_has_member (p->prices, candidate->id))
-    return sy_config_get_price (p->config, candidate->provider, candidate->model, &candidate->price);
+  if (p->prices != NULL && json_object_has_member (p->prices, choice->id))
+    return sy_config_get_price (p->config, choice->provider, choice->model, &choice->price);
 
-  preset = sy_catalog_get_preset (p->catalog, candidate->provider);
-  if (candidate->info != NULL && (preset == NULL || !preset->local))
+  preset = sy_catalog_get_preset (p->catalog, choice->provider);
+  if (choice->info != NULL && (preset == NULL || !preset->local))
     {
-      candidate->price = candidate->info->price;
-      return sy_price_is_known (&candidate->price);
+      choice->price = choice->info->price;
+      return sy_price_is_known (&choice->price);
     }
-  return sy_catalog_get_price (p->catalog, candidate->provider, candidate->model, &candidate->price);
-}
-
-static Candidate *
-candidate_new (Planner           *p,
-               const char        *provider_id,
-               const char        *model,
-               const SyModelInfo *info,
-               gint64             expected_output)
-{
-  Candidate *candidate = g_new0 (Candidate, 1);
-
-  candidate->id = g_strconcat (provider_id, "/", model, NULL);
-  candidate->provider = g_strdup (provider_id);
-  candidate->model = g_strdup (model);
-  candidate->info = info != NULL ? info : sy_catalog_lookup (p->catalog, provider_id, model);
-  candidate->priced = candidate_price (p, candidate);
-  candidate->estimate = candidate->priced ? estimate_cost (p, &candidate->price, expected_output) : -1;
-  candidate->weight = 1;
-  return candidate;
+  return sy_catalog_get_price (p->catalog, choice->provider, choice->model, &choice->price);
 }
 
 static void
-add_candidate (GPtrArray  *candidates,
-               GHashTable *seen,
-               Candidate  *candidate)
+choice_init (Planner           *p,
+             Choice            *choice,
+             const char        *provider_id,
+             const char        *model,
+             const SyModelInfo *info)
+{
+  memset (choice, 0, sizeof *choice);
+  choice->id = g_strconcat (provider_id, "/", model, NULL);
+  choice->provider = g_strdup (provider_id);
+  choice->model = g_strdup (model);
+  choice->provider_len = strlen (provider_id);
+  choice->model_len = strlen (model);
+  choice->info = info != NULL ? info : sy_catalog_lookup (p->catalog, provider_id, model);
+  choice->priced = choice_price (p, choice);
+  choice->weight = 1;
+}
+
+static void
+add_choice (GArray     *choices,
+            GHashTable *seen,
+            Choice     *choice)
 {
   /* @seen NULL: the catalog's own ids, unique already. */
-  if (seen != NULL && !g_hash_table_add (seen, candidate->id))
+  if (seen != NULL && !g_hash_table_add (seen, choice->id))
     {
-      candidate_free (candidate);
+      choice_clear (choice);
       return;
     }
-  candidate->order = candidates->len;
-  g_ptr_array_add (candidates, candidate);
+  g_array_append_vals (choices, choice, 1);
 }
 
 static void
 expand_entry (Planner    *p,
               const char *entry,
-              gint64      expected_output,
-              GPtrArray  *candidates,
+              GArray     *choices,
               GHashTable *seen)
 {
   g_autofree char *provider_id = NULL;
   g_autoptr(GPtrArray) found = NULL;
   const char *model = NULL;
+  Choice choice;
 
   if (split_direct (p, entry, &provider_id, &model))
     {
-      add_candidate (candidates, seen, candidate_new (p, provider_id, model, NULL, expected_output));
+      choice_init (p, &choice, provider_id, model, NULL);
+      add_choice (choices, seen, &choice);
       return;
     }
 
@@ -578,54 +702,19 @@ expand_entry (Planner    *p,
   for (guint i = 0; i < found->len; i++)
     {
       const SyModelInfo *info = g_ptr_array_index (found, i);
-      add_candidate (candidates, seen, candidate_new (p, info->provider, info->model, info, expected_output));
+
+      choice_init (p, &choice, info->provider, info->model, info);
+      add_choice (choices, seen, &choice);
     }
 
   if (found->len == 0)
     {
-      Candidate *unknown = g_new0 (Candidate, 1);
-
-      unknown->id = g_strdup (entry);
-      unknown->estimate = -1;
-      unknown->removed = g_strdup ("no provider offers this model");
-      add_candidate (candidates, seen, unknown);
+      memset (&choice, 0, sizeof choice);
+      choice.id = g_strdup (entry);
+      choice.weight = 1;
+      choice.removed = "no provider offers this model";
+      add_choice (choices, seen, &choice);
     }
-}
-
-static GPtrArray *
-gather_candidates (Planner    *p,
-                   JsonObject *profile,
-                   gint64      expected_output)
-{
-  GPtrArray *candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) candidate_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  JsonArray *models = sy_json_get_array (profile, "models");
-
-  if (models != NULL)
-    {
-      for (guint i = 0; i < json_array_get_length (models); i++)
-        {
-          JsonNode *entry = json_array_get_element (models, i);
-
-          if (sy_json_node_is_string (entry))
-            expand_entry (p, json_node_get_string (entry), expected_output, candidates, seen);
-        }
-    }
-  else
-    {
-      GPtrArray *all = sy_catalog_get_models (p->catalog);
-
-      for (guint i = 0; i < all->len; i++)
-        {
-          const SyModelInfo *info = g_ptr_array_index (all, i);
-
-          if (planner_provider (p, info->provider) != NULL)
-            add_candidate (candidates, NULL, candidate_new (p, info->provider, info->model, info,
-                                                            expected_output));
-        }
-    }
-
-  return candidates;
 }
 
 static gboolean
@@ -642,25 +731,137 @@ string_listed (JsonArray  *list,
   return FALSE;
 }
 
-/* A profile's filters, read once per plan rather than once per candidate. */
+/* The profile's filters that do not depend on the request, in the order they
+ * apply; max_price comes after the request's needs, so it is kept apart. */
+static void
+choice_filter (Planner    *p,
+               JsonObject *profile,
+               Choice     *choice)
+{
+  JsonArray *allow = sy_json_get_array (profile, "providers");
+  JsonArray *deny = sy_json_get_array (profile, "deny_providers");
+  double max_price = sy_json_get_double (profile, "max_price", -1);
+
+  if (choice->removed != NULL)
+    return;
+
+  if (allow != NULL && !string_listed (allow, choice->provider))
+    choice->removed = "provider not in the profile's \"providers\"";
+  else if (deny != NULL && string_listed (deny, choice->provider))
+    choice->removed = "provider in the profile's \"deny_providers\"";
+  else if (sy_json_get_bool (profile, "local_only", FALSE))
+    {
+      const SyProvider *provider = planner_provider (p, choice->provider);
+
+      if (provider == NULL || !provider->local)
+        choice->removed = "not a local provider (local_only)";
+    }
+
+  if (max_price >= 0)
+    {
+      double mean;
+
+      if (!choice->priced)
+        choice->price_removed = g_strdup_printf ("price unknown (max_price %.2f)", max_price);
+      else if ((mean = (choice->price.input + choice->price.output) / 2) > max_price)
+        choice->price_removed = g_strdup_printf ("price %.2f per million tokens over max_price %.2f",
+                                                 mean, max_price);
+    }
+}
+
+static ProfileChoices *
+profile_choices_new (Planner    *p,
+                     JsonObject *profile,
+                     JsonArray  *models)
+{
+  ProfileChoices *result = g_new0 (ProfileChoices, 1);
+  GArray *choices = g_array_new (FALSE, FALSE, sizeof (Choice));
+  GPtrArray *all = sy_catalog_get_models (p->catalog);
+  JsonObject *weights = profile != NULL ? sy_json_get_object (profile, "weights") : NULL;
+  g_autoptr(GHashTable) rank = g_hash_table_new (NULL, NULL);
+
+  g_array_set_clear_func (choices, (GDestroyNotify) choice_clear);
+
+  if (models != NULL)
+    {
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; i < json_array_get_length (models); i++)
+        {
+          JsonNode *entry = json_array_get_element (models, i);
+
+          if (sy_json_node_is_string (entry))
+            expand_entry (p, json_node_get_string (entry), choices, seen);
+        }
+    }
+  else
+    {
+      for (guint i = 0; i < all->len; i++)
+        {
+          const SyModelInfo *info = g_ptr_array_index (all, i);
+          Choice choice;
+
+          if (planner_provider (p, info->provider) == NULL)
+            continue;
+          choice_init (p, &choice, info->provider, info->model, info);
+          add_choice (choices, NULL, &choice);
+        }
+    }
+
+  /* "best" ranks by the catalog's own order (flagships first per provider). */
+  for (guint i = 0; i < all->len; i++)
+    g_hash_table_insert (rank, g_ptr_array_index (all, i), GUINT_TO_POINTER (i + 1));
+
+  for (guint i = 0; i < choices->len; i++)
+    {
+      Choice *choice = &g_array_index (choices, Choice, i);
+
+      if (choice->info != NULL)
+        choice->rank = GPOINTER_TO_UINT (g_hash_table_lookup (rank, choice->info));
+      choice->weight = sy_json_get_double (weights, choice->id, 1);
+      if (profile != NULL)
+        choice_filter (p, profile, choice);
+    }
+
+  result->profile = profile;
+  result->size = profile != NULL ? json_object_get_size (profile) : 0;
+  result->models = models;
+  result->n_models = models != NULL ? json_array_get_length (models) : 0;
+  result->choices = choices;
+  return result;
+}
+
+/* The cached candidates of @profile; the built-in profiles (no models, no
+ * filters, made afresh per request) share one entry. */
+static ProfileChoices *
+profile_choices (Planner    *p,
+                 JsonObject *profile)
+{
+  JsonObject *key = profile == p->builtin ? NULL : profile;
+  ProfileChoices *choices = g_hash_table_lookup (p->cache->profiles, key);
+  JsonArray *models = key != NULL ? sy_json_get_array (key, "models") : NULL;
+
+  if (choices != NULL &&
+      (key == NULL ||
+       (choices->size == json_object_get_size (key) && choices->models == models &&
+        choices->n_models == (models != NULL ? json_array_get_length (models) : 0))))
+    return choices;
+
+  choices = profile_choices_new (p, key, models);
+  g_hash_table_replace (p->cache->profiles, key, choices);
+  return choices;
+}
+
+/* The request's needs, read once per plan rather than once per candidate. */
 typedef struct {
-  JsonArray      *allow;
-  JsonArray      *deny;
-  gboolean        local_only;
-  double          max_price;
   SyCapabilities  needed;
   gint64          needed_tokens;
 } Filters;
 
 static void
-filters_init (Filters        *filters,
-              Planner        *p,
-              JsonObject     *profile)
+filters_init (Filters *filters,
+              Planner *p)
 {
-  filters->allow = sy_json_get_array (profile, "providers");
-  filters->deny = sy_json_get_array (profile, "deny_providers");
-  filters->local_only = sy_json_get_bool (profile, "local_only", FALSE);
-  filters->max_price = sy_json_get_double (profile, "max_price", -1);
   filters->needed = 0;
   if (p->facts->needs_tools)
     filters->needed |= SY_CAP_TOOLS;
@@ -673,9 +874,10 @@ filters_init (Filters        *filters,
   filters->needed_tokens = p->facts->prompt_tokens + p->facts->max_output;
 }
 
-static char *
-missing_capabilities (SyCapabilities     needed,
-                      const SyModelInfo *info)
+/* "does not support tools, images" for every combination of the four
+ * capabilities routing checks, made once: the strings outlive every plan. */
+static const char *
+missing_capabilities (SyCapabilities missing)
 {
   static const struct { SyCapabilities cap; const char *name; } caps[] = {
     { SY_CAP_TOOLS, "tools" },
@@ -683,86 +885,93 @@ missing_capabilities (SyCapabilities     needed,
     { SY_CAP_JSON_SCHEMA, "json_schema" },
     { SY_CAP_REASONING, "reasoning" },
   };
-  GString *missing = NULL;
+  static const char *reasons[1 << G_N_ELEMENTS (caps)];
+  static gsize initialized;
+  guint index = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      for (guint combination = 1; combination < G_N_ELEMENTS (reasons); combination++)
+        {
+          GString *reason = g_string_new ("does not support ");
+
+          for (guint i = 0; i < G_N_ELEMENTS (caps); i++)
+            {
+              if (!(combination & (1u << i)))
+                continue;
+              if (reason->str[reason->len - 1] != ' ')
+                g_string_append (reason, ", ");
+              g_string_append (reason, caps[i].name);
+            }
+          reasons[combination] = g_intern_string (reason->str);
+          g_string_free (reason, TRUE);
+        }
+      g_once_init_leave (&initialized, 1);
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (caps); i++)
-    {
-      if (!(needed & caps[i].cap) || (info->caps & caps[i].cap))
-        continue;
-      if (missing == NULL)
-        missing = g_string_new ("does not support ");
-      else
-        g_string_append (missing, ", ");
-      g_string_append (missing, caps[i].name);
-    }
-  return missing != NULL ? g_string_free (missing, FALSE) : NULL;
+    if (missing & caps[i].cap)
+      index |= 1u << i;
+  return reasons[index];
 }
 
-/* The first filter that rejects @candidate, as a reason; NULL when it passes. */
-static char *
-filter_reason (Planner       *p,
-               const Filters *filters,
-               Candidate     *candidate)
+/* The first filter that rejects @candidate, unless the profile's own filters
+ * did already. */
+static void
+filter (const Filters *filters,
+        Candidate     *candidate)
 {
-  char *missing;
+  const Choice *choice = candidate->choice;
+  const SyModelInfo *info = choice->info;
 
-  if (filters->allow != NULL && !string_listed (filters->allow, candidate->provider))
-    return g_strdup ("provider not in the profile's \"providers\"");
-  if (filters->deny != NULL && string_listed (filters->deny, candidate->provider))
-    return g_strdup ("provider in the profile's \"deny_providers\"");
-  if (filters->local_only)
+  if (choice->removed != NULL)
     {
-      const SyProvider *provider = planner_provider (p, candidate->provider);
-
-      if (provider == NULL || !provider->local)
-        return g_strdup ("not a local provider (local_only)");
+      candidate_set_removed (candidate, choice->removed, NULL);
+      return;
     }
 
   /* Models the catalog does not know may well be able to: let them try. */
-  if (candidate->info != NULL)
+  if (info != NULL)
     {
-      if ((candidate->info->caps & filters->needed) != filters->needed &&
-          (missing = missing_capabilities (filters->needed, candidate->info)) != NULL)
-        return missing;
-      if (candidate->info->context_window > 0 &&
-          candidate->info->context_window < filters->needed_tokens)
-        return g_strdup_printf ("context window %" G_GINT64_FORMAT " < %" G_GINT64_FORMAT
-                                " tokens (prompt estimate + max output)",
-                                candidate->info->context_window, filters->needed_tokens);
+      SyCapabilities missing = filters->needed & ~info->caps;
+
+      if (missing != 0)
+        {
+          candidate_set_removed (candidate, missing_capabilities (missing), NULL);
+          return;
+        }
+      if (info->context_window > 0 && info->context_window < filters->needed_tokens)
+        {
+          candidate_set_removed (candidate, NULL,
+                                 g_strdup_printf ("context window %" G_GINT64_FORMAT " < %" G_GINT64_FORMAT
+                                                  " tokens (prompt estimate + max output)",
+                                                  info->context_window, filters->needed_tokens));
+          return;
+        }
     }
 
-  if (filters->max_price >= 0)
-    {
-      double mean;
-
-      if (!candidate->priced)
-        return g_strdup_printf ("price unknown (max_price %.2f)", filters->max_price);
-      mean = (candidate->price.input + candidate->price.output) / 2;
-      if (mean > filters->max_price)
-        return g_strdup_printf ("price %.2f per million tokens over max_price %.2f",
-                                mean, filters->max_price);
-    }
-
-  return NULL;
+  if (choice->price_removed != NULL)
+    candidate_set_removed (candidate, choice->price_removed, NULL);
 }
 
 static void
 apply_health (Planner   *p,
-              GPtrArray *candidates)
+              Candidate *candidates,
+              guint      n_candidates)
 {
   guint healthy = 0, cooling = 0;
 
   if (p->stats == NULL)
     return;
 
-  for (guint i = 0; i < candidates->len; i++)
+  for (guint i = 0; i < n_candidates; i++)
     {
-      Candidate *candidate = g_ptr_array_index (candidates, i);
+      Candidate *candidate = &candidates[i];
       gint64 until = 0;
 
       if (candidate->removed != NULL)
         continue;
-      if (sy_stats_is_cooling (p->stats, candidate->provider, candidate->model, p->mono_us, &until))
+      if (sy_stats_is_cooling_by_id (p->stats, candidate->choice->id, p->mono_us, &until))
         {
           g_autoptr(GDateTime) when = NULL;
           g_autofree char *clock = NULL;
@@ -771,8 +980,9 @@ apply_health (Planner   *p,
           when = g_date_time_new_from_unix_local ((p->now_us + (until - p->mono_us)) / G_USEC_PER_SEC);
           clock = when != NULL ? g_date_time_format (when, "%H:%M:%S") : g_strdup ("?");
           candidate->cooling = TRUE;
-          candidate->removed = g_strdup_printf ("cooling down until %s (%" G_GINT64_FORMAT " s)",
-                                                clock, left_s);
+          candidate_set_removed (candidate, NULL,
+                                 g_strdup_printf ("cooling down until %s (%" G_GINT64_FORMAT " s)",
+                                                  clock, left_s));
           cooling++;
         }
       else
@@ -785,12 +995,9 @@ apply_health (Planner   *p,
    * ones in order. */
   if (healthy == 0 && cooling > 0)
     {
-      for (guint i = 0; i < candidates->len; i++)
-        {
-          Candidate *candidate = g_ptr_array_index (candidates, i);
-          if (candidate->cooling)
-            g_clear_pointer (&candidate->removed, g_free);
-        }
+      for (guint i = 0; i < n_candidates; i++)
+        if (candidates[i].cooling)
+          candidate_set_removed (&candidates[i], NULL, NULL);
       json_object_set_string_member (p->explanation, "health",
                                      "every candidate is cooling down: trying them anyway");
     }
@@ -829,7 +1036,7 @@ score_fastest (Planner    *p,
       SyModelStats stats;
       double value;
 
-      if (!sy_stats_get (p->stats, candidate->provider, candidate->model, &stats))
+      if (!sy_stats_get_by_id (p->stats, candidate->choice->id, &stats))
         continue;
       if (by_tps)
         value = stats.tps_p50 >= 0 ? stats.tps_p50 : stats.tps_ewma;
@@ -846,23 +1053,15 @@ score_fastest (Planner    *p,
 /* "best" ranks by the user's ratings from Compare; until history holds ratings,
  * the catalog's own order (flagships first per provider) stands in for them. */
 static void
-score_best (Planner   *p,
-            GPtrArray *kept)
+score_best (GPtrArray *kept)
 {
-  GPtrArray *all = sy_catalog_get_models (p->catalog);
-  g_autoptr(GHashTable) rank = g_hash_table_new (NULL, NULL);
-
-  for (guint i = 0; i < all->len; i++)
-    g_hash_table_insert (rank, g_ptr_array_index (all, i), GUINT_TO_POINTER (i + 1));
-
   for (guint i = 0; i < kept->len; i++)
     {
       Candidate *candidate = g_ptr_array_index (kept, i);
-      guint position = GPOINTER_TO_UINT (g_hash_table_lookup (rank, candidate->info));
 
-      if (candidate->info != NULL && position > 0)
+      if (candidate->choice->rank > 0)
         {
-          candidate->score = position - 1;
+          candidate->score = candidate->choice->rank - 1;
           candidate->scored = TRUE;
         }
     }
@@ -870,25 +1069,23 @@ score_best (Planner   *p,
 
 /* Weighted random first pick; the others follow in listed order as fallbacks. */
 static void
-order_balance (Planner    *p,
-               JsonObject *profile,
-               GPtrArray  *kept)
+order_balance (GPtrArray *kept)
 {
-  JsonObject *weights = sy_json_get_object (profile, "weights");
   double total = 0, pick, sum = 0;
   guint chosen = 0;
 
   for (guint i = 0; i < kept->len;)
     {
       Candidate *candidate = g_ptr_array_index (kept, i);
-      double weight = sy_json_get_double (weights, candidate->id, 1);
+      double weight = candidate->choice->weight;
 
       candidate->weight = isfinite (weight) ? weight : 0;
       candidate->score = candidate->weight;
       candidate->scored = TRUE;
       if (candidate->weight <= 0)
         {
-          candidate->removed = g_strdup ("weight 0");
+          /* Explained with its score: not one of the cached explanations. */
+          candidate_set_removed (candidate, NULL, g_strdup ("weight 0"));
           g_ptr_array_remove_index (kept, i);
           continue;
         }
@@ -941,11 +1138,11 @@ order_candidates (Planner    *p,
     }
   else if (g_strcmp0 (strategy, "best") == 0)
     {
-      score_best (p, kept);
+      score_best (kept);
     }
   else if (g_strcmp0 (strategy, "balance") == 0)
     {
-      order_balance (p, profile, kept);
+      order_balance (kept);
       return "balance";
     }
   else
@@ -971,7 +1168,7 @@ explain_candidate (const Candidate *candidate)
 {
   JsonObject *object = json_object_new ();
 
-  json_object_set_string_member (object, "model", candidate->id);
+  json_object_set_string_member (object, "model", candidate->choice->id);
   if (candidate->scored)
     json_object_set_double_member (object, "score", candidate->score);
   else
@@ -979,6 +1176,30 @@ explain_candidate (const Candidate *candidate)
   if (candidate->removed != NULL)
     json_object_set_string_member (object, "removed", candidate->removed);
   return object;
+}
+
+/* A removed candidate's explanation; one removed for a reason that outlives the
+ * request (a filter of the profile, a missing capability) shares a sealed
+ * object made the first time. */
+static JsonObject *
+explain_removed (const Candidate *candidate)
+{
+  Choice *choice = candidate->choice;
+  JsonObject *object;
+
+  if (!candidate->stable || candidate->scored)
+    return explain_candidate (candidate);
+
+  if (choice->explained == NULL)
+    choice->explained = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) json_object_unref);
+  object = g_hash_table_lookup (choice->explained, candidate->removed);
+  if (object == NULL)
+    {
+      object = explain_candidate (candidate);
+      json_object_seal (object);
+      g_hash_table_insert (choice->explained, (gpointer) candidate->removed, object);
+    }
+  return json_object_ref (object);
 }
 
 /* ----------------------------------------------------------------- budgets */
@@ -1117,6 +1338,39 @@ refuse_unknown (SyPlan     *plan,
   refuse (plan, 404, message);
 }
 
+/* Appends the entries of @choices (provider/model pairs, never unknown ones). */
+static void
+plan_add_entries (SyPlan        *plan,
+                  const Choice **choices,
+                  guint          n_choices)
+{
+  gsize size = ENTRY_BLOCK_HEADER;
+  EntryBlock *block;
+  char *at;
+
+  if (n_choices == 0)
+    return;
+
+  for (guint i = 0; i < n_choices; i++)
+    size += PACKED_ENTRY_SIZE (choices[i]->provider_len, choices[i]->model_len);
+  block = g_malloc (size);
+  block->refs = (gint) n_choices;
+  at = (char *) block + ENTRY_BLOCK_HEADER;
+
+  for (guint i = 0; i < n_choices; i++)
+    {
+      const Choice *choice = choices[i];
+      PackedEntry *packed = (PackedEntry *) (void *) at;
+      char *text = (char *) (packed + 1);
+
+      packed->block = block;
+      packed->entry.provider_id = memcpy (text, choice->provider, choice->provider_len + 1);
+      packed->entry.model = memcpy (text + choice->provider_len + 1, choice->model, choice->model_len + 1);
+      g_ptr_array_add (plan->entries, &packed->entry);
+      at += PACKED_ENTRY_SIZE (choice->provider_len, choice->model_len);
+    }
+}
+
 /* Fills @plan from a profile; FALSE (a 404) when no candidate survives. */
 static gboolean
 plan_profile (Planner    *p,
@@ -1125,57 +1379,73 @@ plan_profile (Planner    *p,
               const char *name)
 {
   gint64 expected = sy_json_get_int (profile, "expected_output", DEFAULT_EXPECTED_OUTPUT);
-  g_autoptr(GPtrArray) candidates = NULL;
-  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
-  JsonArray *explained = json_array_new ();
+  ProfileChoices *choices = profile_choices (p, profile);
+  guint n_candidates = choices->choices->len;
+  Candidate *candidates;
+  GPtrArray *kept = p->cache->kept;
+  JsonArray *explained;
   const char *strategy;
   Filters filters;
   guint removed = 0;
+  guint listed;
 
-  candidates = gather_candidates (p, profile, expected > 0 ? expected : DEFAULT_EXPECTED_OUTPUT);
-  filters_init (&filters, p, profile);
-  for (guint i = 0; i < candidates->len; i++)
+  if (expected <= 0)
+    expected = DEFAULT_EXPECTED_OUTPUT;
+
+  /* A downgrade plans again, after this call is done with the scratch. */
+  g_array_set_size (p->cache->candidates, 0);
+  g_array_set_size (p->cache->candidates, n_candidates);
+  candidates = (Candidate *) (void *) p->cache->candidates->data;
+  g_ptr_array_set_size (kept, 0);
+
+  filters_init (&filters, p);
+  for (guint i = 0; i < n_candidates; i++)
     {
-      Candidate *candidate = g_ptr_array_index (candidates, i);
+      Candidate *candidate = &candidates[i];
+      Choice *choice = &g_array_index (choices->choices, Choice, i);
 
-      if (candidate->removed == NULL)
-        candidate->removed = filter_reason (p, &filters, candidate);
+      candidate->choice = choice;
+      candidate->order = i;
+      candidate->weight = 1;
+      candidate->estimate = choice->priced ? estimate_cost (p, &choice->price, expected) : -1;
+      filter (&filters, candidate);
     }
-  apply_health (p, candidates);
+  apply_health (p, candidates, n_candidates);
 
-  for (guint i = 0; i < candidates->len; i++)
-    {
-      Candidate *candidate = g_ptr_array_index (candidates, i);
-      if (candidate->removed == NULL)
-        g_ptr_array_add (kept, candidate);
-    }
+  for (guint i = 0; i < n_candidates; i++)
+    if (candidates[i].removed == NULL)
+      g_ptr_array_add (kept, &candidates[i]);
   strategy = order_candidates (p, profile, kept);
 
   g_free (plan->profile);
   plan->profile = g_strdup (name);
   plan->rescue = sy_json_get_bool (profile, "rescue", FALSE);
-  g_ptr_array_set_size (plan->entries, 0);
+  g_ptr_array_unref (plan->entries);
+  plan->entries = g_ptr_array_new_full (kept->len, (GDestroyNotify) plan_entry_free);
+  g_ptr_array_set_size (p->cache->picked, kept->len);
   for (guint i = 0; i < kept->len; i++)
-    {
-      Candidate *candidate = g_ptr_array_index (kept, i);
+    p->cache->picked->pdata[i] = ((Candidate *) g_ptr_array_index (kept, i))->choice;
+  plan_add_entries (plan, (const Choice **) p->cache->picked->pdata, kept->len);
 
-      plan_add_entry (plan, candidate->provider, candidate->model);
-      json_array_add_object_element (explained, explain_candidate (candidate));
-    }
-  for (guint i = 0; i < candidates->len; i++)
-    {
-      Candidate *candidate = g_ptr_array_index (candidates, i);
-
-      if (candidate->removed != NULL)
-        {
-          json_array_add_object_element (explained, explain_candidate (candidate));
-          removed++;
-        }
-    }
+  for (guint i = 0; i < n_candidates; i++)
+    removed += candidates[i].removed != NULL;
+  listed = MIN (kept->len, EXPLAINED_KEPT);
+  explained = json_array_sized_new (listed + removed);
+  for (guint i = 0; i < listed; i++)
+    json_array_add_object_element (explained, explain_candidate (g_ptr_array_index (kept, i)));
+  for (guint i = 0; i < n_candidates; i++)
+    if (candidates[i].removed != NULL)
+      json_array_add_object_element (explained, explain_removed (&candidates[i]));
+  for (guint i = 0; i < n_candidates; i++)
+    g_free (candidates[i].removed_owned);
 
   json_object_set_string_member (p->explanation, "profile", name);
   json_object_set_string_member (p->explanation, "strategy", strategy);
   json_object_set_array_member (p->explanation, "candidates", explained);
+  if (kept->len > listed)
+    json_object_set_int_member (p->explanation, "more", kept->len - listed);
+  else
+    json_object_remove_member (p->explanation, "more");
   json_object_set_int_member (p->explanation, "removed", removed);
 
   if (kept->len == 0)
@@ -1195,7 +1465,7 @@ plan_profile (Planner    *p,
   {
     Candidate *winner = g_ptr_array_index (kept, 0);
 
-    json_object_set_string_member (p->explanation, "winner", winner->id);
+    json_object_set_string_member (p->explanation, "winner", winner->choice->id);
     plan->estimate_usd = winner->estimate;
   }
   return TRUE;
@@ -1209,36 +1479,43 @@ plan_single (Planner    *p,
              const char *model)
 {
   JsonArray *explained = json_array_new ();
-  g_autoptr(Candidate) first = NULL;
+  guint n = infos != NULL ? infos->len : 1;
+  g_autoptr(GArray) choices = g_array_sized_new (FALSE, FALSE, sizeof (Choice), n);
+  g_autofree const Choice **picked = g_new (const Choice *, n);
+  Candidate candidate = { 0 };
+  double first_estimate = -1;
+
+  g_array_set_clear_func (choices, (GDestroyNotify) choice_clear);
+  g_array_set_size (choices, n);
+  for (guint i = 0; i < n; i++)
+    {
+      const SyModelInfo *info = infos != NULL ? g_ptr_array_index (infos, i) : NULL;
+      Choice *choice = &g_array_index (choices, Choice, i);
+
+      if (info != NULL)
+        choice_init (p, choice, info->provider, info->model, info);
+      else
+        choice_init (p, choice, provider_id, model, NULL);
+
+      candidate.choice = choice;
+      candidate.estimate = choice->priced ? estimate_cost (p, &choice->price, DEFAULT_EXPECTED_OUTPUT) : -1;
+      if (i == 0)
+        first_estimate = candidate.estimate;
+      picked[i] = choice;
+      json_array_add_object_element (explained, explain_candidate (&candidate));
+    }
+  plan_add_entries (plan, picked, n);
 
   if (infos != NULL)
-    {
-      for (guint i = 0; i < infos->len; i++)
-        {
-          const SyModelInfo *info = g_ptr_array_index (infos, i);
-          g_autoptr(Candidate) candidate = candidate_new (p, info->provider, info->model, info,
-                                                          DEFAULT_EXPECTED_OUTPUT);
-
-          plan_add_entry (plan, info->provider, info->model);
-          json_array_add_object_element (explained, explain_candidate (candidate));
-          if (first == NULL)
-            first = g_steal_pointer (&candidate);
-        }
-      json_object_set_string_member (p->explanation, "strategy", "fallback");
-    }
+    json_object_set_string_member (p->explanation, "strategy", "fallback");
   else
-    {
-      first = candidate_new (p, provider_id, model, NULL, DEFAULT_EXPECTED_OUTPUT);
-      plan_add_entry (plan, provider_id, model);
-      json_array_add_object_element (explained, explain_candidate (first));
-      json_object_set_boolean_member (p->explanation, "direct", TRUE);
-    }
+    json_object_set_boolean_member (p->explanation, "direct", TRUE);
 
   json_object_set_null_member (p->explanation, "profile");
   json_object_set_array_member (p->explanation, "candidates", explained);
   json_object_set_int_member (p->explanation, "removed", 0);
-  json_object_set_string_member (p->explanation, "winner", first->id);
-  plan->estimate_usd = first->estimate;
+  json_object_set_string_member (p->explanation, "winner", g_array_index (choices, Choice, 0).id);
+  plan->estimate_usd = first_estimate;
 }
 
 
@@ -1420,6 +1697,7 @@ sy_planner_plan (SyConfig             *config,
   p->facts = facts;
   p->now_us = now_us;
   p->mono_us = mono_us >= 0 ? mono_us : g_get_monotonic_time ();
+  p->cache = planner_cache (p);
   p->explanation = plan->explanation;
   p->budget_log = json_array_new ();
   p->rule = -1;
@@ -1469,7 +1747,5 @@ sy_planner_plan (SyConfig             *config,
 
   g_clear_pointer (&p->budget_log, json_array_unref);
   g_clear_pointer (&p->builtin, json_object_unref);
-  g_clear_pointer (&p->providers_by_id, g_hash_table_unref);
-  g_clear_pointer (&p->providers, g_ptr_array_unref);
   return plan;
 }

@@ -123,6 +123,17 @@ gboolean  sy_stats_is_cooling (SyStats    *stats,
                                gint64      now_us,
                                gint64     *until_us);
 
+/* sy_stats_get () and sy_stats_is_cooling () by "provider/model", the key the
+ * statistics are kept under: for callers that hold it already, nothing is
+ * formatted per call. */
+gboolean  sy_stats_get_by_id  (SyStats      *stats,
+                               const char   *id,
+                               SyModelStats *out);
+gboolean  sy_stats_is_cooling_by_id (SyStats    *stats,
+                                     const char *id,
+                                     gint64      now_us,
+                                     gint64     *until_us);
+
 /* ------------------------------------------------------------------- budgets */
 
 typedef enum {
@@ -164,6 +175,9 @@ void      sy_budget_settle     (SyBudget *budget,
 
 /* ------------------------------------------------------------------- planner */
 
+/* Read-only: the strings are not allocated on their own (a plan packs its
+ * entries and their strings into one block); free entries only through the
+ * array. */
 typedef struct {
   char       *provider_id;
   char       *model;
@@ -181,7 +195,15 @@ typedef struct {
                               * daily budget"), for history and the GUI */
   JsonObject *explanation;   /* {"profile", "strategy", "rule", "alias",
                               *  "candidates": [{"model", "score", "removed"}],
-                              *  "winner", "budget"} */
+                              *  "more", "removed", "winner", "budget"}
+                              * "candidates" lists the first 16 entries in order of
+                              * trial, then every removed candidate with its reason;
+                              * "more" (only when > 0) counts the entries not listed
+                              * and "removed" the removed ones. Candidate objects may
+                              * be sealed and shared between plans (json-glib counts
+                              * references without atomics): read them, do not
+                              * modify them, and free the plan on the router
+                              * thread. */
   char       *summary;       /* one line for x-switchyard-route */
 } SyPlan;
 
@@ -195,7 +217,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyPlan, sy_plan_free)
  * health, budget (reserving the estimate when a budget applies).
  * @stats and @budget may be NULL (no statistics, no budgets). @now_us is
  * g_get_real_time (); the monotonic clock for health is taken inside unless
- * @mono_us >= 0. Never NULL: a refusal is a plan with a status. */
+ * @mono_us >= 0. Never NULL: a refusal is a plan with a status.
+ * What does not depend on the request (providers, each profile's expanded
+ * candidates, prices, filters) is computed once and kept on @config: a new
+ * root, profile or "models"/"providers"/"prices" member is noticed, an edit
+ * inside one of those in place is not. */
 SyPlan   *sy_planner_plan (SyConfig             *config,
                            SyStats              *stats,
                            SyBudget             *budget,

@@ -76,6 +76,10 @@ struct _SyStats
   guint  failures;
   gint64 window_us;
   gint64 cooldown_us;
+
+  /* The latest cooling_until ever set: before it nothing cools, and the
+   * planner asks for every candidate of every request. */
+  gint64 cooling_until_max;
 };
 
 static void
@@ -271,6 +275,7 @@ entry_cool (SyStats *stats,
 {
   entry->cooled = TRUE;
   entry->cooling_until = now_us + stats->cooldown_us;
+  stats->cooling_until_max = MAX (stats->cooling_until_max, entry->cooling_until);
   g_array_set_size (entry->failure_times, 0);
 }
 
@@ -318,6 +323,7 @@ sy_stats_new (void)
   SyStats *stats = g_new0 (SyStats, 1);
 
   stats->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
+  stats->cooling_until_max = G_MININT64;
   sy_stats_set_health (stats, 3, 60, 120);
 
   return stats;
@@ -601,16 +607,10 @@ sy_stats_record (SyStats    *stats,
   entry_update_health (stats, entry, outcome, now_us);
 }
 
-gboolean
-sy_stats_get (SyStats      *stats,
-              const char   *provider,
-              const char   *model,
-              SyModelStats *out)
+static gboolean
+entry_get (Entry        *entry,
+           SyModelStats *out)
 {
-  Entry *entry;
-
-  g_return_val_if_fail (out != NULL, FALSE);
-
   *out = (SyModelStats) {
     .samples = 0,
     .ttft_ewma_ms = -1,
@@ -621,11 +621,6 @@ sy_stats_get (SyStats      *stats,
     .error_rate = -1,
   };
 
-  g_return_val_if_fail (stats != NULL, FALSE);
-  g_return_val_if_fail (provider != NULL, FALSE);
-  g_return_val_if_fail (model != NULL, FALSE);
-
-  entry = lookup (stats, provider, model);
   if (entry == NULL || entry->samples == 0)
     return FALSE;
 
@@ -643,14 +638,59 @@ sy_stats_get (SyStats      *stats,
 }
 
 gboolean
+sy_stats_get (SyStats      *stats,
+              const char   *provider,
+              const char   *model,
+              SyModelStats *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (stats == NULL || provider == NULL || model == NULL)
+    entry_get (NULL, out);
+
+  g_return_val_if_fail (stats != NULL, FALSE);
+  g_return_val_if_fail (provider != NULL, FALSE);
+  g_return_val_if_fail (model != NULL, FALSE);
+
+  return entry_get (lookup (stats, provider, model), out);
+}
+
+gboolean
+sy_stats_get_by_id (SyStats      *stats,
+                    const char   *id,
+                    SyModelStats *out)
+{
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (stats == NULL || id == NULL)
+    entry_get (NULL, out);
+
+  g_return_val_if_fail (stats != NULL, FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  return entry_get (g_hash_table_lookup (stats->entries, id), out);
+}
+
+static gboolean
+entry_is_cooling (Entry  *entry,
+                  gint64  now_us,
+                  gint64 *until_us)
+{
+  if (entry == NULL || !entry->cooled || now_us >= entry->cooling_until)
+    return FALSE;
+
+  if (until_us != NULL)
+    *until_us = entry->cooling_until;
+  return TRUE;
+}
+
+gboolean
 sy_stats_is_cooling (SyStats    *stats,
                      const char *provider,
                      const char *model,
                      gint64      now_us,
                      gint64     *until_us)
 {
-  Entry *entry;
-
   if (until_us != NULL)
     *until_us = 0;
 
@@ -658,11 +698,22 @@ sy_stats_is_cooling (SyStats    *stats,
   g_return_val_if_fail (provider != NULL, FALSE);
   g_return_val_if_fail (model != NULL, FALSE);
 
-  entry = lookup (stats, provider, model);
-  if (entry == NULL || !entry->cooled || now_us >= entry->cooling_until)
-    return FALSE;
+  return entry_is_cooling (lookup (stats, provider, model), now_us, until_us);
+}
 
+gboolean
+sy_stats_is_cooling_by_id (SyStats    *stats,
+                           const char *id,
+                           gint64      now_us,
+                           gint64     *until_us)
+{
   if (until_us != NULL)
-    *until_us = entry->cooling_until;
-  return TRUE;
+    *until_us = 0;
+
+  g_return_val_if_fail (stats != NULL, FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if (now_us >= stats->cooling_until_max)
+    return FALSE;
+  return entry_is_cooling (g_hash_table_lookup (stats->entries, id), now_us, until_us);
 }

@@ -2140,7 +2140,7 @@ decoder_block_start (AnthropicDecoder  *self,
   JsonObject *block = sy_json_get_object (event, "content_block");
   const char *type = sy_json_get_string (block, "type");
   DecoderBlock *state;
-  guint index;
+  guint index = 0;
 
   if (!decoder_block_index (event, "content_block_start", &index, status, error))
     return FALSE;
@@ -2203,7 +2203,7 @@ decoder_block_delta (AnthropicDecoder  *self,
   JsonObject *delta = sy_json_get_object (event, "delta");
   const char *type = sy_json_get_string (delta, "type");
   DecoderBlock *state;
-  guint index;
+  guint index = 0;
 
   if ((state = decoder_started_block (self, event, "content_block_delta", &index, status, error)) == NULL)
     return FALSE;
@@ -2297,7 +2297,7 @@ decoder_feed (SyStreamDecoder  *decoder,
   if (g_str_equal (type, "content_block_stop"))
     {
       DecoderBlock *state;
-      guint index;
+      guint index = 0;
 
       if ((state = decoder_started_block (self, event, type, &index, status, error)) == NULL)
         return FALSE;
