@@ -45,6 +45,23 @@ sy_test_rmdir (const char *path)
   rm_rf (file);
 }
 
+void
+sy_test_db_fixture_setup (SyTestDbFixture *fixture,
+                          gconstpointer    data)
+{
+  fixture->dir = sy_test_mkdtemp ();
+  fixture->path = g_build_filename (fixture->dir, "history.db", NULL);
+}
+
+void
+sy_test_db_fixture_teardown (SyTestDbFixture *fixture,
+                             gconstpointer    data)
+{
+  sy_test_rmdir (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->path);
+}
+
 /* Children die with the test: a failed assertion must not leave servers behind
  * holding the test runner's pipes open. */
 static void
@@ -553,6 +570,27 @@ sy_test_history (const char *db_path)
 
   g_assert_no_error (error);
   return rows;
+}
+
+SyHistoryRecord *
+sy_test_only_row (SyTestProc  *serve,
+                  GPtrArray  **rows_out)
+{
+  sy_test_proc_stop (serve);
+  *rows_out = sy_test_history (serve->db_path);
+  g_assert_cmpuint ((*rows_out)->len, ==, 1);
+  return g_ptr_array_index (*rows_out, 0);
+}
+
+guint
+sy_test_count_prefix (GPtrArray  *events,
+                      const char *prefix)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    n += g_str_has_prefix (g_ptr_array_index (events, i), prefix);
+  return n;
 }
 
 void

@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "sy-history.h"
 #include "sy-keys.h"
 
 G_BEGIN_DECLS
@@ -13,6 +14,18 @@ G_BEGIN_DECLS
 /* A fresh directory under $TMPDIR, removed by sy_test_rmdir (). */
 char *sy_test_mkdtemp (void);
 void  sy_test_rmdir   (const char *path);
+
+/* A g_test_add () fixture: a fresh directory and the path of a history.db in it
+ * (not created). */
+typedef struct {
+  char *dir;
+  char *path;
+} SyTestDbFixture;
+
+void sy_test_db_fixture_setup    (SyTestDbFixture *fixture,
+                                  gconstpointer    data);
+void sy_test_db_fixture_teardown (SyTestDbFixture *fixture,
+                                  gconstpointer    data);
 
 /* A child process that printed "listening on http://127.0.0.1:PORT…". */
 typedef struct {
@@ -138,6 +151,14 @@ JsonNode   *sy_test_json_node_take (JsonObject *object);
 
 /* The history rows (newest first) after the server flushed them. */
 GPtrArray  *sy_test_history     (const char *db_path);
+/* Stops @serve, which handled one request, and returns its single history row;
+ * the rows are in @rows_out, which owns it. */
+SyHistoryRecord *sy_test_only_row (SyTestProc  *serve,
+                                   GPtrArray  **rows_out);
+
+/* How many of the lines sy_test_stream () returned start with @prefix. */
+guint       sy_test_count_prefix (GPtrArray  *events,
+                                  const char *prefix);
 
 /* Async results in tests: pass sy_test_got_result with &slot (a NULL GAsyncResult *)
  * as callback and data, then sy_test_wait_result (&slot) runs the thread-default

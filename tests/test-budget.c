@@ -18,27 +18,7 @@
 
 #define assert_usd(got, want) g_assert_cmpfloat_with_epsilon ((got), (want), USD_EPSILON)
 
-typedef struct {
-  char *dir;
-  char *path;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  fixture->dir = sy_test_mkdtemp ();
-  fixture->path = g_build_filename (fixture->dir, "history.db", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  sy_test_rmdir (fixture->dir);
-  g_free (fixture->dir);
-  g_free (fixture->path);
-}
+typedef SyTestDbFixture Fixture;
 
 /* µs since the epoch of a local wall-clock time. */
 static gint64
@@ -594,7 +574,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (name, Fixture, NULL, sy_test_db_fixture_setup, func, sy_test_db_fixture_teardown)
 
   ADD ("/budget/seed", test_seed);
   ADD ("/budget/seed-missing", test_seed_missing);

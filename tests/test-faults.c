@@ -53,28 +53,6 @@ seconds_since (gint64 t0)
   return (g_get_monotonic_time () - t0) / 1e6;
 }
 
-/* The single history row of a serve that handled one request, after it stopped. */
-static SyHistoryRecord *
-only_row (SyTestProc *serve,
-          GPtrArray **rows_out)
-{
-  sy_test_proc_stop (serve);
-  *rows_out = sy_test_history (serve->db_path);
-  g_assert_cmpuint ((*rows_out)->len, ==, 1);
-  return g_ptr_array_index (*rows_out, 0);
-}
-
-static guint
-count_prefix (GPtrArray  *events,
-              const char *prefix)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < events->len; i++)
-    n += g_str_has_prefix (g_ptr_array_index (events, i), prefix);
-  return n;
-}
-
 static void
 test_429_retry_after (void)
 {
@@ -115,7 +93,7 @@ test_5xx_then_fallback (void)
   g_assert_cmpstr (header (response, "x-switchyard-provider"), ==, "backup");
   g_assert_cmpstr (header (response, "x-switchyard-attempts"), ==, "4");
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_assert_cmpint (row->status, ==, 200);
   g_assert_cmpstr (row->provider, ==, "backup");
   g_assert_cmpstr (row->profile, ==, "chain");
@@ -211,7 +189,7 @@ test_stall_before_first_byte (void)
   g_assert_cmpfloat (elapsed, >=, 0.95);
   g_assert_cmpfloat (elapsed, <, 3.5);
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_assert_nonnull (strstr (row->attempts_json, "first byte"));
   sy_test_proc_free (serve);
 }
@@ -233,7 +211,7 @@ test_not_json_answer (void)
   g_assert_cmpstr (header (response, "x-switchyard-attempts"), ==, "2");
   g_assert_cmpstr (sy_test_json_string (response->json, "object"), ==, "chat.completion");
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_assert_nonnull (strstr (row->attempts_json, "not JSON"));
   sy_test_proc_free (serve);
 }
@@ -258,7 +236,7 @@ test_connection_closed (void)
   events = sy_test_stream (serve->port, TOKEN, streamed, &status, NULL, NULL);
   g_assert_cmpuint (status, ==, 200);
   g_assert_cmpstr (g_ptr_array_index (events, events->len - 1), ==, "[DONE]");
-  g_assert_cmpuint (count_prefix (events, "{\"error\""), ==, 0);
+  g_assert_cmpuint (sy_test_count_prefix (events, "{\"error\""), ==, 0);
 
   sy_test_proc_stop (serve);
   sy_test_proc_free (serve);
@@ -292,7 +270,7 @@ check_stream_failure (const char *fault,
   g_assert_nonnull (sy_test_json_string (last, "error.message"));
   g_assert_nonnull (strstr (sy_test_json_string (last, "error.message"), "openai"));
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_assert_cmpint (row->status, ==, 502);
   g_assert_nonnull (row->error);
   g_assert_cmpstr (row->provider, ==, "openai");
@@ -372,12 +350,12 @@ test_keepalive_then_fallback (void)
     g_assert_nonnull (sy_test_json_path (node, "usage.cost"));
     g_assert_cmpstr (sy_test_json_string (node, "provider"), ==, "backup");
   }
-  g_assert_cmpuint (count_prefix (events, ": keep-alive"), >=, 3);
+  g_assert_cmpuint (sy_test_count_prefix (events, ": keep-alive"), >=, 3);
   g_assert_true (g_str_has_prefix (g_ptr_array_index (events, 0), ":"));
   g_assert_cmpstr (g_ptr_array_index (events, events->len - 1), ==, "[DONE]");
-  g_assert_cmpuint (count_prefix (events, "{\"error\""), ==, 0);
+  g_assert_cmpuint (sy_test_count_prefix (events, "{\"error\""), ==, 0);
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_assert_cmpstr (row->provider, ==, "backup");
   g_assert_cmpint (row->status, ==, 200);
   sy_test_proc_free (serve);
@@ -537,10 +515,10 @@ test_fallback_inside_a_stream_read (void)
   g_assert_cmpuint (status, ==, 200);
   g_assert_cmpstr (soup_message_headers_get_one (headers, "x-switchyard-provider"), ==, "backup");
   g_assert_cmpstr (g_ptr_array_index (events, events->len - 1), ==, "[DONE]");
-  g_assert_cmpuint (count_prefix (events, "{\"error\""), ==, 0);
+  g_assert_cmpuint (sy_test_count_prefix (events, "{\"error\""), ==, 0);
   g_assert_cmpuint (events->len, ==, 9);
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_assert_cmpint (row->status, ==, 200);
   g_assert_cmpstr (row->provider, ==, "backup");
   sy_test_proc_free (serve);
@@ -609,7 +587,7 @@ test_stop_with_request_in_flight (void)
   sy_test_mock_faults (mock, "[{\"kind\":\"stall\",\"ms\":20000}]");
   thread = g_thread_new ("client", request_in_thread, &flight);
   g_usleep (400 * 1000);
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_thread_join (g_steal_pointer (&thread));
 
   g_assert_nonnull (flight.response);

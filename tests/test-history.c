@@ -18,10 +18,7 @@
 
 static const char *self_exe;
 
-typedef struct {
-  char *dir;
-  char *path;
-} Fixture;
+typedef SyTestDbFixture Fixture;
 
 static void
 fixture_setup (Fixture       *fixture,
@@ -30,15 +27,6 @@ fixture_setup (Fixture       *fixture,
   fixture->dir = sy_test_mkdtemp ();
   /* A missing parent directory exercises the 0700 mkdir. */
   fixture->path = g_build_filename (fixture->dir, "data", "switchyard", "history.db", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  sy_test_rmdir (fixture->dir);
-  g_free (fixture->dir);
-  g_free (fixture->path);
 }
 
 static sqlite3 *
@@ -629,7 +617,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (name, Fixture, NULL, fixture_setup, func, sy_test_db_fixture_teardown)
 
   ADD ("/history/round-trip", test_round_trip);
   ADD ("/history/duplicate-id", test_duplicate_id);

@@ -43,17 +43,6 @@ chat_body (const char *model)
                           "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}", model);
 }
 
-/* The single history row of a serve that handled one request, after it stopped. */
-static SyHistoryRecord *
-only_row (SyTestProc *serve,
-          GPtrArray **rows_out)
-{
-  sy_test_proc_stop (serve);
-  *rows_out = sy_test_history (serve->db_path);
-  g_assert_cmpuint ((*rows_out)->len, ==, 1);
-  return g_ptr_array_index (*rows_out, 0);
-}
-
 static guint
 count_equal (GPtrArray  *events,
              const char *line)
@@ -62,17 +51,6 @@ count_equal (GPtrArray  *events,
 
   for (guint i = 0; i < events->len; i++)
     n += g_str_equal (g_ptr_array_index (events, i), line);
-  return n;
-}
-
-static guint
-count_prefix (GPtrArray  *events,
-              const char *prefix)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < events->len; i++)
-    n += g_str_has_prefix (g_ptr_array_index (events, i), prefix);
   return n;
 }
 
@@ -197,7 +175,7 @@ test_chat_rescued (void)
   g_assert_cmpstr (text, ==, FIRST_PART WHOLE_ANSWER);
   g_assert_cmpuint (count_equal (events, "[DONE]"), ==, 1);
   g_assert_cmpstr (g_ptr_array_index (events, events->len - 1), ==, "[DONE]");
-  g_assert_cmpuint (count_prefix (events, "{\"error\""), ==, 0);
+  g_assert_cmpuint (sy_test_count_prefix (events, "{\"error\""), ==, 0);
   for (guint i = 0; i < events->len; i++)
     g_assert_null (strstr (g_ptr_array_index (events, i), "\"error\""));
 
@@ -210,7 +188,7 @@ test_chat_rescued (void)
 
   assert_continuation_request ("llama-3.3-70b-versatile");
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   attempts = assert_seam (row, 2);
   g_assert_cmpint (row->prompt_tokens, ==, sy_test_json_int (usage_chunk, "usage.prompt_tokens"));
   g_assert_cmpfloat_with_epsilon (row->cost, sy_test_json_double (usage_chunk, "usage.cost"), 1e-12);
@@ -241,7 +219,7 @@ test_without_rescue (void)
   requests = sy_test_mock_requests (mock);
   g_assert_cmpfloat (sy_test_json_double (requests, "count"), ==, 1);
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_assert_cmpint (row->status, ==, 502);
   g_assert_cmpstr (row->provider, ==, "openai");
   g_assert_null (strstr (row->attempts_json, "rescued"));
@@ -286,7 +264,7 @@ test_anthropic_client_rescued (void)
                    (strlen (FIRST_PART) + 3) / 4 + 5);
 
   assert_continuation_request ("llama-3.3-70b-versatile");
-  attempts = assert_seam (only_row (serve, &rows), 2);
+  attempts = assert_seam (sy_test_only_row (serve, &rows), 2);
   sy_test_proc_free (serve);
 }
 
@@ -314,7 +292,7 @@ test_responses_client_rescued (void)
     g_string_append (text, sy_test_json_string (g_ptr_array_index (deltas, i), "delta"));
   g_assert_cmpstr (text->str, ==, FIRST_PART WHOLE_ANSWER);
 
-  attempts = assert_seam (only_row (serve, &rows), 2);
+  attempts = assert_seam (sy_test_only_row (serve, &rows), 2);
   sy_test_proc_free (serve);
 }
 
@@ -337,9 +315,9 @@ test_continuation_retried_before_content (void)
   text = chat_text (events);
   g_assert_cmpstr (text, ==, FIRST_PART WHOLE_ANSWER);
   g_assert_cmpuint (count_equal (events, "[DONE]"), ==, 1);
-  g_assert_cmpuint (count_prefix (events, "{\"error\""), ==, 0);
+  g_assert_cmpuint (sy_test_count_prefix (events, "{\"error\""), ==, 0);
 
-  attempts = assert_seam (only_row (serve, &rows), 3);
+  attempts = assert_seam (sy_test_only_row (serve, &rows), 3);
   g_assert_cmpint (sy_test_json_int (attempts, "1.status"), ==, 503);
   sy_test_proc_free (serve);
 }
@@ -368,7 +346,7 @@ test_continuation_broken_too (void)
   last = sy_test_json_parse (g_ptr_array_index (events, events->len - 1));
   g_assert_nonnull (strstr (sy_test_json_string (last, "error.message"), "groq"));
 
-  row = only_row (serve, &rows);
+  row = sy_test_only_row (serve, &rows);
   g_assert_cmpint (row->status, ==, 502);
   g_assert_cmpstr (row->provider, ==, "groq");
   attempts = sy_test_json_parse (row->attempts_json);

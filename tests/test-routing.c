@@ -73,6 +73,16 @@ route_of (SyHistoryRecord *row)
   return sy_json_parse (row->route_json, strlen (row->route_json), NULL);
 }
 
+/* The route of the newest history row, once there are @expected_rows. */
+static JsonNode *
+newest_route (SyTestProc *serve,
+              guint       expected_rows)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  return route_of (newest_row (serve, expected_rows, &rows));
+}
+
 /* The "removed" reason recorded for @model in @route, or NULL if it stayed. */
 static const char *
 removed_reason (JsonNode   *route,
@@ -241,7 +251,6 @@ test_best_and_balance (void)
     "  \"models\":[\"openai/gpt-4.1-mini\",\"groq/llama-3.1-8b-instant\",\"mistral/mistral-small-latest\"]}]");
   SyTestProc *serve = sy_test_serve_start (config, NULL, serve_env);
   g_autoptr(SyTestResponse) best = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(JsonNode) route = NULL;
   gboolean saw_groq = FALSE, saw_mistral = FALSE;
 
@@ -259,7 +268,7 @@ test_best_and_balance (void)
     }
   /* Even weights: both picked within 24 requests (a chance of 2^-23 to fail). */
   g_assert_true (saw_groq && saw_mistral);
-  route = route_of (newest_row (serve, 25, &rows));
+  route = newest_route (serve, 25);
   g_assert_cmpstr (sy_test_json_string (route, "strategy"), ==, "balance");
   g_assert_nonnull (removed_reason (route, "openai/gpt-4.1-mini"));
   sy_test_proc_stop (serve);
@@ -283,7 +292,6 @@ test_filters (void)
   g_autoptr(SyTestResponse) denied = NULL;
   g_autoptr(SyTestResponse) priced = NULL;
   g_autoptr(SyTestResponse) local = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(JsonNode) route = NULL;
 
   /* An image: groq's llama cannot see, mistral-small is the cheapest that can. */
@@ -291,30 +299,27 @@ test_filters (void)
                                 "{\"type\":\"text\",\"text\":\"what is this\"},{\"type\":\"image_url\","
                                 "\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"}}]}]}", &images),
                    ==, "mistral");
-  route = route_of (newest_row (serve, 1, &rows));
+  route = newest_route (serve, 1);
   g_assert_nonnull (removed_reason (route, "groq/llama-3.1-8b-instant"));
   g_assert_null (removed_reason (route, "mistral/mistral-small-latest"));
   g_clear_pointer (&route, json_node_unref);
-  g_clear_pointer (&rows, g_ptr_array_unref);
 
   g_assert_cmpstr (chat (serve, "{\"model\":\"no-groq\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                          &denied), ==, "openai");
-  route = route_of (newest_row (serve, 2, &rows));
+  route = newest_route (serve, 2);
   g_assert_nonnull (removed_reason (route, "groq/llama-3.1-8b-instant"));
   g_clear_pointer (&route, json_node_unref);
-  g_clear_pointer (&rows, g_ptr_array_unref);
 
   /* claude-haiku-4-5 averages $3 a million tokens: over the $1.5 limit. */
   g_assert_cmpstr (chat (serve, "{\"model\":\"frugal\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                          &priced), ==, "openai");
-  route = route_of (newest_row (serve, 3, &rows));
+  route = newest_route (serve, 3);
   g_assert_nonnull (removed_reason (route, "anthropic/claude-haiku-4-5"));
   g_clear_pointer (&route, json_node_unref);
-  g_clear_pointer (&rows, g_ptr_array_unref);
 
   g_assert_cmpstr (chat (serve, "{\"model\":\"home\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                          &local), ==, "ollama");
-  route = route_of (newest_row (serve, 4, &rows));
+  route = newest_route (serve, 4);
   g_assert_nonnull (removed_reason (route, "openai/gpt-4.1-mini"));
 
   sy_test_proc_stop (serve);
@@ -346,16 +351,14 @@ test_rules_and_aliases (void)
   g_autoptr(SoupMessageHeaders) header_headers = NULL;
   g_autoptr(GString) long_prompt = g_string_new (NULL);
   g_autofree char *large_body = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(JsonNode) route = NULL;
 
   /* The privacy fence holds even for a request naming a cloud model. */
   g_assert_cmpstr (chat (serve, "{\"model\":\"openai/gpt-4.1-mini\",\"messages\":[{\"role\":\"user\",\"content\":"
                                 "\"read /home/ann/secret/notes.txt\"}]}", &fenced), ==, "ollama");
-  route = route_of (newest_row (serve, 1, &rows));
+  route = newest_route (serve, 1);
   g_assert_cmpstr (sy_test_json_string (route, "rule"), ==, "rules[0]");
   g_clear_pointer (&route, json_node_unref);
-  g_clear_pointer (&rows, g_ptr_array_unref);
 
   g_assert_cmpstr (chat (serve, "{\"model\":\"cloud\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                          &plain), ==, "openai");
@@ -406,7 +409,6 @@ test_cooldown (void)
     " \"profiles\":[{\"name\":\"steady\",\"models\":[\"flaky/model-x\",\"openai/gpt-4.1-mini\"]}]");
   SyTestProc *serve = sy_test_serve_start (config, NULL, serve_env);
   const char *body = "{\"model\":\"steady\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(JsonNode) route = NULL;
 
   sy_test_mock_reset (failing);
@@ -425,7 +427,7 @@ test_cooldown (void)
     requests = sy_test_mock_requests (failing);
     /* Cooling: the third request did not go to the flaky provider at all. */
     g_assert_cmpfloat (sy_test_json_double (requests, "count"), ==, 2);
-    route = route_of (newest_row (serve, 3, &rows));
+    route = newest_route (serve, 3);
     g_assert_nonnull (removed_reason (route, "flaky/model-x"));
   }
 
@@ -456,7 +458,6 @@ test_budget_actions (void)
     "  {\"name\":\"local\",\"models\":[\"ollama/llama3.2\"]}]");
   SyTestProc *serve = sy_test_serve_start_seeded (config, NULL, serve_env, seed_spend, NULL);
   g_autoptr(SyTestResponse) downgraded = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(JsonNode) route = NULL;
   guint refused = 0;
   const char *big = "{\"model\":\"spender\",\"max_tokens\":2000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -486,7 +487,7 @@ test_budget_actions (void)
 
   g_assert_cmpstr (chat (serve, "{\"model\":\"thrift\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
                          &downgraded), ==, "ollama");
-  route = route_of (newest_row (serve, 19 + 5, &rows));
+  route = newest_route (serve, 19 + 5);
   g_assert_nonnull (sy_test_json_path (route, "budget"));
 
   sy_test_proc_stop (serve);

@@ -14,27 +14,7 @@
 /* Monotonic times in the tests start here, far from 0 like the real clock. */
 #define T0  (G_GINT64_CONSTANT (5000) * SEC)
 
-typedef struct {
-  char *dir;
-  char *path;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  fixture->dir = sy_test_mkdtemp ();
-  fixture->path = g_build_filename (fixture->dir, "history.db", NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  sy_test_rmdir (fixture->dir);
-  g_free (fixture->dir);
-  g_free (fixture->path);
-}
+typedef SyTestDbFixture Fixture;
 
 static void
 assert_close (double got,
@@ -661,7 +641,7 @@ main (int   argc,
   g_test_add_func ("/stats/client-faults", test_client_faults);
 
 #define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (name, Fixture, NULL, sy_test_db_fixture_setup, func, sy_test_db_fixture_teardown)
 
   ADD ("/stats/seed", test_seed);
   ADD ("/stats/seed-missing", test_seed_missing);

@@ -4,12 +4,12 @@
 #define G_LOG_DOMAIN "switchyard-budget"
 
 #include "sy-planner.h"
+#include "sy-history.h"
 
 #include <math.h>
 #include <string.h>
 #include <sqlite3.h>
 
-#define BUSY_TIMEOUT_MS 5000
 /* How long a loaded local zone is trusted before /etc/localtime is read again. */
 #define TZ_REFRESH_US   (60 * G_USEC_PER_SEC)
 
@@ -264,41 +264,6 @@ sy_budget_free (SyBudget *budget)
   g_free (budget);
 }
 
-static void
-set_sqlite_error (GError     **error,
-                  sqlite3     *db,
-                  int          rc,
-                  const char  *path)
-{
-  g_autofree char *name = g_path_get_basename (path);
-  const char *message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
-  int code;
-
-  switch (rc & 0xff)
-    {
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      code = G_IO_ERROR_INVALID_DATA;
-      break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      code = G_IO_ERROR_BUSY;
-      break;
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      code = G_IO_ERROR_PERMISSION_DENIED;
-      break;
-    case SQLITE_CANTOPEN:
-      code = G_IO_ERROR_NOT_FOUND;
-      break;
-    default:
-      code = G_IO_ERROR_FAILED;
-      break;
-    }
-
-  g_set_error (error, G_IO_ERROR, code, "%s: %s", name, message);
-}
-
 /* One pass over this month's rows on the started_at index, summed per profile
  * and split into "today" and "earlier this month". Rows after the end of the
  * month (a clock that was ahead) belong to no current period. */
@@ -331,8 +296,10 @@ sy_budget_seed (SyBudget    *budget,
   g_return_val_if_fail (db_path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (!sy_history_open_read_only (db_path, &db, error))
+    return FALSE;
   /* No history yet: nothing was spent. */
-  if (!g_file_test (db_path, G_FILE_TEST_EXISTS))
+  if (db == NULL)
     return TRUE;
 
   /* Each period ends where the next one starts; 32 days past the 1st is always
@@ -340,12 +307,7 @@ sy_budget_seed (SyBudget    *budget,
   day_end = period_start (tz, SY_BUDGET_DAY, day_start + 26 * G_TIME_SPAN_HOUR);
   month_end = period_start (tz, SY_BUDGET_MONTH, month_start + 32 * G_TIME_SPAN_DAY);
 
-  rc = sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-      rc = sqlite3_prepare_v2 (db, seed_sql, -1, &stmt, NULL);
-    }
+  rc = sqlite3_prepare_v2 (db, seed_sql, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, month_start);
@@ -370,7 +332,7 @@ sy_budget_seed (SyBudget    *budget,
 
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (error, db, rc, db_path);
+      sy_history_set_sqlite_error (error, db, rc, db_path);
       g_clear_pointer (&month, bucket_free);
       g_clear_pointer (&day, bucket_free);
     }

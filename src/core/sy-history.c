@@ -170,11 +170,11 @@ queue_item_free (gpointer item)
     sy_history_record_free (item);
 }
 
-static void
-set_sqlite_error (GError     **error,
-                  sqlite3     *db,
-                  int          rc,
-                  const char  *path)
+void
+sy_history_set_sqlite_error (GError     **error,
+                             sqlite3     *db,
+                             int          rc,
+                             const char  *path)
 {
   g_autofree char *name = g_path_get_basename (path);
   const char *message = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
@@ -219,7 +219,7 @@ exec_sql (sqlite3     *db,
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (error, db, rc, path);
+      sy_history_set_sqlite_error (error, db, rc, path);
       return FALSE;
     }
   return TRUE;
@@ -242,7 +242,7 @@ query_int (sqlite3     *db,
 
   if (rc != SQLITE_ROW)
     {
-      set_sqlite_error (error, db, rc, path);
+      sy_history_set_sqlite_error (error, db, rc, path);
       sqlite3_finalize (stmt);
       return FALSE;
     }
@@ -362,7 +362,7 @@ open_connection (const char  *path,
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (error, db, rc, path);
+      sy_history_set_sqlite_error (error, db, rc, path);
       sqlite3_close (db);
       return NULL;
     }
@@ -667,7 +667,7 @@ sy_history_new (const char  *path,
                              &self->insert_body, NULL);
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (error, db, rc, path);
+      sy_history_set_sqlite_error (error, db, rc, path);
       close_db (self);
       g_atomic_int_set (&self->closed, TRUE);
       return NULL;
@@ -838,12 +838,63 @@ sy_history_init (SyHistory *self)
 
 /* Reading */
 
+gboolean
+sy_history_open_read_only (const char  *path,
+                           sqlite3    **out_db,
+                           GError     **error)
+{
+  sqlite3 *db = NULL;
+  gint64 app_id;
+  gint64 n_objects;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (out_db != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *out_db = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+
+  db = open_connection (path, SQLITE_OPEN_READONLY, error);
+  if (db == NULL)
+    return FALSE;
+
+  /* The first read is where a file that is not a database fails. */
+  if (!query_int (db, "PRAGMA application_id", path, &app_id, error))
+    goto fail;
+
+  if (app_id == 0)
+    {
+      if (!query_int (db, "SELECT count(*) FROM sqlite_schema", path, &n_objects, error))
+        goto fail;
+      /* Created by a writer that has not migrated it yet. */
+      if (n_objects == 0)
+        {
+          sqlite3_close (db);
+          return TRUE;
+        }
+    }
+  if ((guint32) app_id != SY_HISTORY_APPLICATION_ID)
+    {
+      set_not_ours (path, error);
+      goto fail;
+    }
+
+  *out_db = db;
+  return TRUE;
+
+fail:
+  sqlite3_close (db);
+  return FALSE;
+}
+
+/* Unlike the seeding readers, these fail when there is no history. */
 static sqlite3 *
 open_read_connection (const char  *path,
                       GError     **error)
 {
   sqlite3 *db = NULL;
-  gint64 app_id;
 
   /* SQLITE_OPEN_READONLY without CREATE still reports a missing file only as
    * "unable to open"; say it plainly. */
@@ -854,21 +905,10 @@ open_read_connection (const char  *path,
       return NULL;
     }
 
-  db = open_connection (path, SQLITE_OPEN_READONLY, error);
-  if (db == NULL)
+  if (!sy_history_open_read_only (path, &db, error))
     return NULL;
-
-  if (!query_int (db, "PRAGMA application_id", path, &app_id, error))
-    {
-      sqlite3_close (db);
-      return NULL;
-    }
-  if ((guint32) app_id != SY_HISTORY_APPLICATION_ID)
-    {
-      set_not_ours (path, error);
-      sqlite3_close (db);
-      return NULL;
-    }
+  if (db == NULL)
+    set_not_ours (path, error);
 
   return db;
 }
@@ -969,7 +1009,7 @@ sy_history_read_recent (const char  *path,
 
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (error, db, rc, path);
+      sy_history_set_sqlite_error (error, db, rc, path);
       g_clear_pointer (&records, g_ptr_array_unref);
     }
 

@@ -6,6 +6,10 @@
 
 G_BEGIN_DECLS
 
+/* The same declaration as <sqlite3.h>'s, so that users of this header need not
+ * include it. */
+typedef struct sqlite3 sqlite3;
+
 /* One routed request. Strings may be NULL. Numbers < 0 mean "unknown" (NULL in SQL). */
 typedef struct {
   char    *request_id;       /* "sy-…", unique */
@@ -65,6 +69,23 @@ void       sy_history_flush  (SyHistory       *self);
 /* Flushes and stops the writer thread; further records are dropped. Idempotent;
  * dispose calls it. */
 void       sy_history_close  (SyHistory       *self);
+
+/* For readers of the history outside SyHistory (statistics, spend). Opens @path
+ * read-only with a busy timeout, on a connection for one thread at a time.
+ * Returns TRUE with *@out_db NULL when there is no history yet: no file, or one
+ * created but never migrated. A file that is not a Switchyard history database
+ * fails with G_IO_ERROR_INVALID_DATA; one from a newer version is accepted, as
+ * by the readers below. Close *@out_db with sqlite3_close (). */
+gboolean   sy_history_open_read_only (const char  *path,
+                                      sqlite3    **out_db,
+                                      GError     **error);
+
+/* Sets @error from the SQLite result @rc (with sqlite3_errmsg (@db) when @db is
+ * not NULL), naming the file @path, in G_IO_ERROR. */
+void       sy_history_set_sqlite_error (GError     **error,
+                                        sqlite3     *db,
+                                        int          rc,
+                                        const char  *path);
 
 /* Reading, for the GUI and tests. Each call opens its own read-only connection
  * (SQLITE_OPEN_READONLY), so it may run on any thread, while a writer is open, and

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "switchyard-stats"
 
 #include "sy-planner.h"
+#include "sy-history.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,9 +14,6 @@
 #define RING_SIZE          100
 #define EWMA_ALPHA         0.2
 #define SEED_DAYS          30
-#define BUSY_TIMEOUT_MS    5000
-/* 'SYRD', as sy-history.c writes it. */
-#define HISTORY_APPLICATION_ID 0x53595244
 
 /* The distinct (provider, model) pairs are found by seeking the index
  * requests_provider_model from one key to the next (a loose index scan), then
@@ -353,61 +351,11 @@ sy_stats_set_health (SyStats *stats,
   stats->cooldown_us = is_known (cooldown_s) ? (gint64) (cooldown_s * G_USEC_PER_SEC) : 0;
 }
 
-static gboolean
-set_seed_error (GError     **error,
-                sqlite3     *db,
-                int          rc,
-                const char  *db_path)
-{
-  g_autofree char *name = g_path_get_basename (db_path);
-  int code = G_IO_ERROR_FAILED;
-
-  switch (rc & 0xff)
-    {
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      code = G_IO_ERROR_INVALID_DATA;
-      break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      code = G_IO_ERROR_BUSY;
-      break;
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-    case SQLITE_CANTOPEN:
-      code = G_IO_ERROR_PERMISSION_DENIED;
-      break;
-    default:
-      break;
-    }
-
-  g_set_error (error, G_IO_ERROR, code, "%s: %s", name,
-               db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-  return FALSE;
-}
-
 /* sqlite3_stmt and sqlite3 have no autoptr of their own. */
 typedef sqlite3_stmt SyStmt;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyStmt, sqlite3_finalize)
 typedef sqlite3 SyDb;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyDb, sqlite3_close)
-
-static int
-query_int (sqlite3    *db,
-           const char *sql,
-           gint64     *out_value)
-{
-  g_autoptr(SyStmt) stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    return rc;
-
-  *out_value = sqlite3_column_int64 (stmt, 0);
-  return SQLITE_OK;
-}
 
 /* Steps @stmt for one text value, copied into @out (NULL when there is no row).
  * Returns an SQLite code: SQLITE_OK when a row or no row was found. */
@@ -497,51 +445,28 @@ sy_stats_seed (SyStats     *stats,
   g_autoptr(SyStmt) newest = NULL;
   g_autofree char *provider = NULL;
   gint64 since_us = g_get_real_time () - (gint64) SEED_DAYS * 24 * 3600 * G_USEC_PER_SEC;
-  gint64 app_id = 0;
-  gint64 n_objects = 0;
   int rc;
 
   g_return_val_if_fail (stats != NULL, FALSE);
   g_return_val_if_fail (db_path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (!sy_history_open_read_only (db_path, &db, error))
+    return FALSE;
   /* A first start has no history yet. */
-  if (!g_file_test (db_path, G_FILE_TEST_EXISTS))
+  if (db == NULL)
     return TRUE;
-
-  rc = sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
-    return set_seed_error (error, db, rc, db_path);
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-
-  if ((rc = query_int (db, "PRAGMA application_id", &app_id)) != SQLITE_OK)
-    return set_seed_error (error, db, rc, db_path);
-  if (app_id == 0)
-    {
-      /* An empty file, created but not yet migrated: nothing to learn from. */
-      if ((rc = query_int (db, "SELECT count(*) FROM sqlite_schema", &n_objects)) != SQLITE_OK)
-        return set_seed_error (error, db, rc, db_path);
-      if (n_objects == 0)
-        return TRUE;
-    }
-  if ((guint32) app_id != HISTORY_APPLICATION_ID)
-    {
-      g_autofree char *name = g_path_get_basename (db_path);
-
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s is not a Switchyard history database", name);
-      return FALSE;
-    }
-
-  if ((rc = sqlite3_prepare_v2 (db, next_provider_sql, -1, &next_provider, NULL)) != SQLITE_OK ||
-      (rc = sqlite3_prepare_v2 (db, next_model_sql, -1, &next_model, NULL)) != SQLITE_OK ||
-      (rc = sqlite3_prepare_v2 (db, newest_sql, -1, &newest, NULL)) != SQLITE_OK)
-    return set_seed_error (error, db, rc, db_path);
 
   /* All reads in one transaction: one consistent snapshot even while the
    * history thread writes. */
-  if ((rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK)
-    return set_seed_error (error, db, rc, db_path);
+  if ((rc = sqlite3_prepare_v2 (db, next_provider_sql, -1, &next_provider, NULL)) != SQLITE_OK ||
+      (rc = sqlite3_prepare_v2 (db, next_model_sql, -1, &next_model, NULL)) != SQLITE_OK ||
+      (rc = sqlite3_prepare_v2 (db, newest_sql, -1, &newest, NULL)) != SQLITE_OK ||
+      (rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK)
+    {
+      sy_history_set_sqlite_error (error, db, rc, db_path);
+      return FALSE;
+    }
 
   /* '' sorts before every other text, and NULL providers (requests refused
    * before routing) never compare greater. */
@@ -572,7 +497,7 @@ sy_stats_seed (SyStats     *stats,
 
   if (rc != SQLITE_OK)
     {
-      set_seed_error (error, db, rc, db_path);
+      sy_history_set_sqlite_error (error, db, rc, db_path);
       sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
     }
