@@ -399,6 +399,32 @@ test_rules_and_aliases (void)
   sy_test_proc_free (serve);
 }
 
+/* The privacy fence holds for OpenRouter-style "models" fallbacks too: when the
+ * local model fails, the request is not passed on to the cloud fallback it named. */
+static void
+test_fence_holds_for_fallbacks (void)
+{
+  g_autofree char *config = config_with (
+    "\"profiles\":[{\"name\":\"local\",\"models\":[\"flaky/model-x\"]}],"
+    " \"rules\":[{\"when\":{\"prompt_matches\":\"PRIVATE KEY\"},\"profile\":\"local\"}]");
+  SyTestProc *serve = sy_test_serve_start (config, NULL, serve_env);
+  g_autoptr(SyTestResponse) response = NULL;
+  g_autoptr(JsonNode) requests = NULL;
+
+  sy_test_mock_reset (mock);
+  sy_test_mock_reset (failing);
+  sy_test_mock_faults (failing, "[{\"kind\":\"status\",\"status\":503,\"count\":1}]");
+  response = sy_test_chat (serve->port, TOKEN,
+                           "{\"model\":\"openai/gpt-4.1-mini\",\"models\":[\"groq/llama-3.1-8b-instant\"],"
+                           "\"messages\":[{\"role\":\"user\",\"content\":\"-----BEGIN PRIVATE KEY-----\"}]}");
+  g_assert_cmpuint (response->status, ==, 503);
+  g_assert_cmpstr (soup_message_headers_get_one (response->headers, "x-switchyard-provider"), ==, "flaky");
+  requests = sy_test_mock_requests (mock);
+  g_assert_cmpfloat (sy_test_json_double (requests, "count"), ==, 0);
+  sy_test_proc_stop (serve);
+  sy_test_proc_free (serve);
+}
+
 /* After N failures a provider+model is skipped; after the cool-down it is tried
  * again. */
 static void
@@ -618,6 +644,7 @@ main (int   argc,
   g_test_add_func ("/routing/best-and-balance", test_best_and_balance);
   g_test_add_func ("/routing/filters", test_filters);
   g_test_add_func ("/routing/rules-and-aliases", test_rules_and_aliases);
+  g_test_add_func ("/routing/fence-holds-for-fallbacks", test_fence_holds_for_fallbacks);
   g_test_add_func ("/routing/cooldown", test_cooldown);
   g_test_add_func ("/routing/budget-actions", test_budget_actions);
   g_test_add_func ("/routing/budget-concurrent", test_budget_concurrent);

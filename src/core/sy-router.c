@@ -42,8 +42,6 @@ struct _SyRouter
 
 G_DEFINE_FINAL_TYPE (SyRouter, sy_router, G_TYPE_OBJECT)
 
-G_DEFINE_QUARK (sy-router-error-quark, sy_router_error)
-
 typedef enum {
   PHASE_IDLE,
   PHASE_CONNECT,     /* until the request is written */
@@ -320,85 +318,6 @@ sy_router_get_config (SyRouter *self)
 {
   g_return_val_if_fail (SY_IS_ROUTER (self), NULL);
   return self->config;
-}
-
-static void
-add_bare_candidates (SyRouter   *self,
-                     const char *model,
-                     GPtrArray  *plan)
-{
-  g_autoptr(GPtrArray) models = sy_catalog_find_bare (sy_config_get_catalog (self->config), model);
-
-  for (guint i = 0; models != NULL && i < models->len; i++)
-    {
-      const SyModelInfo *info = g_ptr_array_index (models, i);
-      g_ptr_array_add (plan, candidate_new (info->provider, info->model));
-    }
-}
-
-static void
-add_entry (SyRouter   *self,
-           const char *entry,
-           GPtrArray  *plan)
-{
-  const char *slash = strchr (entry, '/');
-
-  if (slash != NULL)
-    {
-      g_autofree char *provider_id = g_strndup (entry, (gsize) (slash - entry));
-      g_autoptr(SyProvider) provider = sy_config_dup_provider (self->config, provider_id);
-
-      if (provider != NULL && slash[1] != '\0')
-        {
-          g_ptr_array_add (plan, candidate_new (provider_id, slash + 1));
-          return;
-        }
-    }
-
-  /* Model ids such as "meta-llama/Llama-3.3-70B-Instruct-Turbo" contain a slash
-   * without naming a provider. */
-  add_bare_candidates (self, entry, plan);
-}
-
-GPtrArray *
-sy_router_plan (SyRouter    *self,
-                const char  *requested,
-                char       **profile_out,
-                GError     **error)
-{
-  g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_candidate_free);
-  g_autoptr(SyProfile) profile = NULL;
-
-  g_return_val_if_fail (SY_IS_ROUTER (self), NULL);
-
-  if (profile_out != NULL)
-    *profile_out = NULL;
-
-  if (requested == NULL || *requested == '\0')
-    requested = sy_config_get_default_profile (self->config);
-
-  if (requested != NULL && (profile = sy_config_dup_profile (self->config, requested)) != NULL)
-    {
-      for (guint i = 0; profile->models[i] != NULL; i++)
-        add_entry (self, profile->models[i], plan);
-      if (profile_out != NULL)
-        *profile_out = g_strdup (profile->name);
-    }
-  else if (requested != NULL)
-    {
-      add_entry (self, requested, plan);
-    }
-
-  if (plan->len == 0)
-    {
-      g_set_error (error, SY_ROUTER_ERROR, SY_ROUTER_ERROR_NOT_FOUND,
-                   _("Unknown model '%s': use provider/model (for example openai/gpt-4.1-mini), "
-                     "a profile name, or a model name from the catalog; GET /v1/models lists them"),
-                   requested != NULL ? requested : "");
-      return NULL;
-    }
-
-  return g_steal_pointer (&plan);
 }
 
 void
@@ -1139,34 +1058,45 @@ exchange_fail_client (SyExchange *ex,
   exchange_finish (ex, status, message);
 }
 
-/* OpenRouter's `models`: more models to fall back on, in order, after `model`'s own
- * plan. Candidates already planned are not tried twice. */
+/* OpenRouter's `models`: more models to fall back on, in order, after the plan.
+ * Each is planned as the request itself would be if it named it (rules
+ * included: a privacy fence holds for fallbacks too); candidates already planned
+ * are not tried twice. FALSE after answering the client. */
 static gboolean
-add_requested_fallbacks (SyExchange  *ex,
-                         GError     **error)
+add_requested_fallbacks (SyExchange           *ex,
+                         const SyRequestFacts *facts)
 {
   JsonArray *models = sy_json_get_array (json_node_get_object (ex->hub), "models");
 
   if (models != NULL && json_array_get_length (models) > MAX_REQUESTED_MODELS)
     {
-      g_set_error (error, SY_ROUTER_ERROR, SY_ROUTER_ERROR_INVALID,
-                   _("\"models\" lists more than %d fallbacks"), MAX_REQUESTED_MODELS);
+      g_autofree char *message = g_strdup_printf (_("\"models\" lists more than %d fallbacks"),
+                                                  MAX_REQUESTED_MODELS);
+      exchange_fail_client (ex, 400, "invalid_request_error", message, NULL);
       return FALSE;
     }
 
   for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
     {
       JsonNode *entry = json_array_get_element (models, i);
-      g_autoptr(GPtrArray) more = NULL;
+      SyRequestFacts fallback;
+      g_autoptr(SyPlan) more = NULL;
 
-      if (!JSON_NODE_HOLDS_VALUE (entry) || json_node_get_value_type (entry) != G_TYPE_STRING)
+      if (!sy_json_node_is_string (entry))
         continue;
-      more = sy_router_plan (ex->router, json_node_get_string (entry), NULL, error);
-      if (more == NULL)
-        return FALSE;
-      for (guint j = 0; j < more->len; j++)
+      fallback = *facts;
+      fallback.requested = (char *) json_node_get_string (entry);
+      fallback.profile_header = NULL;
+      /* No budget: the request's own plan reserved its estimate. */
+      more = sy_planner_plan (ex->router->config, ex->router->stats, NULL, &fallback, g_get_real_time (), -1);
+      if (more->status != 0)
         {
-          SyCandidate *candidate = g_ptr_array_index (more, j);
+          exchange_fail_client (ex, more->status, "not_found_error", more->error, NULL);
+          return FALSE;
+        }
+      for (guint j = 0; j < more->entries->len; j++)
+        {
+          SyPlanEntry *candidate = g_ptr_array_index (more->entries, j);
           gboolean planned = FALSE;
 
           for (guint k = 0; k < ex->plan->len && !planned; k++)
@@ -1227,14 +1157,12 @@ plan_exchange (SyExchange *ex)
       SyPlanEntry *entry = g_ptr_array_index (plan->entries, i);
       g_ptr_array_add (ex->plan, candidate_new (entry->provider_id, entry->model));
     }
-  return TRUE;
+  return add_requested_fallbacks (ex, facts);
 }
 
 void
 sy_exchange_start (SyExchange *ex)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (ex != NULL && ex->plan == NULL);
 
   /* The router holds a reference until exchange_finish (). */
@@ -1249,15 +1177,6 @@ sy_exchange_start (SyExchange *ex)
 
   if (!plan_exchange (ex))
     return;
-  if (!add_requested_fallbacks (ex, &error))
-    {
-      if (g_error_matches (error, SY_ROUTER_ERROR, SY_ROUTER_ERROR_INVALID))
-        exchange_fail_client (ex, 400, "invalid_request_error", error->message, NULL);
-      else
-        exchange_fail_client (ex, 404, "not_found_error", error->message, NULL);
-      return;
-    }
-
   exchange_next_attempt (ex);
 }
 

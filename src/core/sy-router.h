@@ -13,13 +13,6 @@
 
 G_BEGIN_DECLS
 
-#define SY_ROUTER_ERROR (sy_router_error_quark ())
-typedef enum {
-  SY_ROUTER_ERROR_NOT_FOUND,
-  SY_ROUTER_ERROR_INVALID,
-} SyRouterError;
-GQuark sy_router_error_quark (void);
-
 typedef struct {
   char *provider_id;
   char *model;
@@ -37,13 +30,6 @@ SyRouter   *sy_router_new      (SyConfig   *config,
                                 SyKeys     *keys,
                                 SyHistory  *history);
 SyConfig   *sy_router_get_config (SyRouter *self);
-
-/* The ordered candidates for @requested ("provider/model", a profile name or a bare
- * model name). Sets @profile_out to the profile used, if any. */
-GPtrArray  *sy_router_plan     (SyRouter    *self,
-                                const char  *requested,
-                                char       **profile_out,
-                                GError     **error);
 
 /* Cancels every exchange in flight (server shutdown); each is recorded with
  * status 503. */
