@@ -16,6 +16,7 @@
 #include "sy-keys.h"
 #include "sy-planner.h"
 #include "sy-server.h"
+#include "sy-application.h"
 
 #define EXIT_USAGE 2
 
@@ -263,6 +264,61 @@ route_explain (const char *config_path,
   return 0;
 }
 
+/* An uninstalled build (make run, the tests) uses the schema compiled in its
+ * build directory. */
+static GSettings *
+open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      g_autoptr(GSettingsSchemaSource) built =
+        g_settings_schema_source_new_from_directory (SCHEMA_BUILD_DIR, source, FALSE, NULL);
+
+      if (built != NULL)
+        schema = g_settings_schema_source_lookup (built, APP_ID, FALSE);
+    }
+  if (schema == NULL)
+    {
+      g_warning ("Settings schema %s is not installed: window size and style are not kept", APP_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static int
+run_window (const char *config_path,
+            const char *db_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyCatalog) catalog = NULL;
+  g_autoptr(SyConfig) config = NULL;
+  g_autoptr(SyKeys) keys = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(SyServices) services = NULL;
+  g_autoptr(SyApplication) app = NULL;
+  g_autofree char *history_path = db_path != NULL ? g_strdup (db_path) : default_history_path ();
+  char *app_argv[] = { (char *) "switchyard", NULL };
+
+  catalog = sy_catalog_new_default (&error);
+  config = catalog != NULL ? sy_config_load (config_path, catalog, &error) : NULL;
+  if (config == NULL)
+    {
+      g_printerr ("switchyard: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  keys = sy_keys_new ();
+  settings = open_settings ();
+  services = sy_services_new (catalog, config, keys, history_path, settings);
+  app = sy_application_new (services);
+  /* Options were parsed above; GApplication sees none of them. */
+  return g_application_run (G_APPLICATION (app), 1, app_argv);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -343,8 +399,11 @@ main (int   argc,
     }
 
   if (argc == 1)
-    g_printerr ("%s\n", _("The Switchyard window is not part of this build yet: "
-                          "starting the headless router (switchyard serve)."));
+    {
+      if (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL)
+        return run_window (config_path, db_path);
+      g_printerr ("%s\n", _("No display found: starting the headless router (switchyard serve)."));
+    }
 
   return serve (config_path, db_path, port);
 }

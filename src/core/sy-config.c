@@ -271,6 +271,34 @@ sy_config_load (const char  *path,
   return g_steal_pointer (&self);
 }
 
+SyConfig *
+sy_config_new_from_root (const char  *path,
+                         SyCatalog   *catalog,
+                         JsonObject  *root,
+                         GError     **error)
+{
+  g_autoptr(SyConfig) self = g_object_new (SY_TYPE_CONFIG, NULL);
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (SY_IS_CATALOG (catalog), NULL);
+  g_return_val_if_fail (root != NULL, NULL);
+
+  self->catalog = g_object_ref (catalog);
+  self->path = path != NULL ? g_strdup (path) : sy_config_default_path ();
+  /* json_node_copy () shares the object with the original: the serialiser makes
+   * the only deep copy json-glib 1.6 has, so the editor's later changes never
+   * reach a config the router thread reads. */
+  node = json_node_init_object (json_node_alloc (), root);
+  text = sy_json_to_string (node);
+  self->root = sy_json_parse (text, strlen (text), error);
+  if (self->root == NULL)
+    return NULL;
+  if (!validate (json_node_get_object (self->root), error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
 gboolean
 sy_config_save (SyConfig  *self,
                 GError   **error)

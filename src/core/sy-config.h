@@ -51,6 +51,13 @@ char       *sy_config_default_path   (void);
 SyConfig   *sy_config_load           (const char  *path,
                                       SyCatalog   *catalog,
                                       GError     **error);
+/* A config with a deep copy of @root, checked as sy_config_load () checks a file,
+ * that saves to @path: for an editor that builds the next config from the current
+ * one (sy_config_get_root ()) and hands it to the router. Writes nothing. */
+SyConfig   *sy_config_new_from_root  (const char  *path,
+                                      SyCatalog   *catalog,
+                                      JsonObject  *root,
+                                      GError     **error);
 gboolean    sy_config_save           (SyConfig    *self,
                                       GError     **error);
 const char *sy_config_get_path       (SyConfig    *self);

@@ -163,6 +163,29 @@ sy_history_record_free (SyHistoryRecord *record)
   g_free (record);
 }
 
+SyHistoryRecord *
+sy_history_record_copy (const SyHistoryRecord *record)
+{
+  SyHistoryRecord *copy;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  copy = g_memdup2 (record, sizeof *record);
+  copy->request_id = g_strdup (record->request_id);
+  copy->client = g_strdup (record->client);
+  copy->surface = g_strdup (record->surface);
+  copy->requested_model = g_strdup (record->requested_model);
+  copy->profile = g_strdup (record->profile);
+  copy->provider = g_strdup (record->provider);
+  copy->model = g_strdup (record->model);
+  copy->error = g_strdup (record->error);
+  copy->attempts_json = g_strdup (record->attempts_json);
+  copy->route_json = g_strdup (record->route_json);
+  copy->request_body = g_strdup (record->request_body);
+  copy->response_body = g_strdup (record->response_body);
+  return copy;
+}
+
 static void
 queue_item_free (gpointer item)
 {

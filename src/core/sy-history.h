@@ -47,6 +47,7 @@ typedef struct {
  * started_at_us the current time. */
 SyHistoryRecord *sy_history_record_new  (void);
 void             sy_history_record_free (SyHistoryRecord *record);
+SyHistoryRecord *sy_history_record_copy (const SyHistoryRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyHistoryRecord, sy_history_record_free)
 
 #define SY_TYPE_HISTORY (sy_history_get_type ())

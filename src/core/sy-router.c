@@ -38,6 +38,8 @@ struct _SyRouter
   SyBudget     *budget;      /* spend against the configured caps */
   GHashTable   *exchanges;   /* SyExchange* set, in flight */
   GHashTable   *ca_files;    /* ca_file path → GTlsDatabase, or absent when unreadable */
+  SyRequestObserver observer;
+  gpointer      observer_data;
 };
 
 G_DEFINE_FINAL_TYPE (SyRouter, sy_router, G_TYPE_OBJECT)
@@ -311,6 +313,27 @@ sy_router_new (SyConfig  *config,
   load_ca_files (self);
   load_measurements (self);
   return self;
+}
+
+void
+sy_router_set_config (SyRouter *self,
+                      SyConfig *config)
+{
+  g_return_if_fail (SY_IS_ROUTER (self));
+  g_return_if_fail (SY_IS_CONFIG (config));
+
+  g_set_object (&self->config, config);
+  load_ca_files (self);
+}
+
+void
+sy_router_set_observer (SyRouter          *self,
+                        SyRequestObserver  observer,
+                        gpointer           user_data)
+{
+  g_return_if_fail (SY_IS_ROUTER (self));
+  self->observer = observer;
+  self->observer_data = user_data;
 }
 
 SyConfig *
@@ -949,7 +972,7 @@ record_history (SyExchange *ex)
   SyHistoryRecord *record;
   gint64 now = g_get_monotonic_time ();
 
-  if (ex->router->history == NULL)
+  if (ex->router->history == NULL && ex->router->observer == NULL)
     return;
 
   record = sy_history_record_new ();
@@ -1003,7 +1026,12 @@ record_history (SyExchange *ex)
         record->response_body = g_strndup (ex->history_body->str, ex->history_body->len);
     }
 
-  sy_history_record (ex->router->history, record);
+  if (ex->router->observer != NULL)
+    ex->router->observer (record, ex->router->observer_data);
+  if (ex->router->history != NULL)
+    sy_history_record (ex->router->history, record);
+  else
+    sy_history_record_free (record);
 }
 
 /* Stops every timer and the upstream request; the exchange says nothing more. */
@@ -1174,6 +1202,19 @@ sy_exchange_start (SyExchange *ex)
   ex->keepalive_s = server_seconds (ex, "keepalive_interval", 15);
   ex->timer = rearmable_source (ex->router, timer_cb, ex);
   ex->keepalive = rearmable_source (ex->router, keepalive_cb, ex);
+
+  if (ex->router->observer != NULL)
+    {
+      g_autoptr(SyHistoryRecord) arrival = sy_history_record_new ();
+
+      arrival->request_id = g_strdup (ex->request_id);
+      arrival->started_at_us = ex->started_at_us;
+      arrival->client = g_strdup (ex->client);
+      arrival->surface = g_strdup (ex->surface);
+      arrival->requested_model = g_strdup (ex->requested_model);
+      arrival->stream = ex->stream;
+      ex->router->observer (arrival, ex->router->observer_data);
+    }
 
   if (!plan_exchange (ex))
     return;

@@ -35,6 +35,21 @@ SyConfig   *sy_router_get_config (SyRouter *self);
  * status 503. */
 void        sy_router_cancel_all (SyRouter *self);
 
+/* Replaces the config for requests that start from now on (a window's edit);
+ * requests in flight keep the providers they were planned with. */
+void        sy_router_set_config (SyRouter *self,
+                                  SyConfig *config);
+
+/* Live requests for a window, called on the router thread: once when a request
+ * arrives (@record has the id, time, client, surface, requested model and
+ * stream; status 0) and once when it ends (@record as history gets it, bodies
+ * included when stored). The observer copies what it keeps. */
+typedef void (*SyRequestObserver) (const SyHistoryRecord *record,
+                                   gpointer               user_data);
+void        sy_router_set_observer (SyRouter          *self,
+                                    SyRequestObserver  observer,
+                                    gpointer           user_data);
+
 typedef struct _SyExchange SyExchange;
 
 /* How an exchange talks to the client; one per API surface. Every callback runs on

@@ -26,6 +26,9 @@ struct _SyServer
   GMainContext *context;
   GMainLoop    *loop;
 
+  SyRequestObserver observer;
+  gpointer      observer_data;
+
   /* router thread only */
   SyRouter     *router;
   SoupServer   *soup_server;
@@ -328,11 +331,16 @@ router_thread (gpointer data)
 {
   SyServer *self = data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) config = NULL;
   guint port;
 
   g_main_context_push_thread_default (self->context);
 
-  self->router = sy_router_new (self->config, self->keys, self->history);
+  g_mutex_lock (&self->mutex);
+  config = g_object_ref (self->config);
+  g_mutex_unlock (&self->mutex);
+  self->router = sy_router_new (config, self->keys, self->history);
+  sy_router_set_observer (self->router, self->observer, self->observer_data);
   self->soup_server = soup_server_new ("server-header", "Switchyard/" PACKAGE_VERSION, NULL);
   sy_server_add_route (self, NULL, default_handler);
   sy_server_add_route (self, "/health", health_handler);
@@ -340,7 +348,7 @@ router_thread (gpointer data)
   sy_surface_anthropic_register (self);
   sy_surface_responses_register (self);
 
-  port = self->requested_port >= 0 ? (guint) self->requested_port : sy_config_get_port (self->config);
+  port = self->requested_port >= 0 ? (guint) self->requested_port : sy_config_get_port (config);
   if (!listen_loopback (self, port, &error))
     {
       g_mutex_lock (&self->mutex);
@@ -384,12 +392,14 @@ sy_server_start (SyServer  *self,
   g_return_val_if_fail (SY_IS_SERVER (self), FALSE);
   g_return_val_if_fail (self->thread == NULL, FALSE);
 
+  g_mutex_lock (&self->mutex);
   g_clear_pointer (&self->token, g_free);
   self->token = g_strdup (sy_config_get_token (self->config));
   self->requested_port = port;
   self->ready = FALSE;
   g_clear_error (&self->start_error);
   self->context = g_main_context_new ();
+  g_mutex_unlock (&self->mutex);
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new ("sy-router", router_thread, self);
 
@@ -405,6 +415,77 @@ sy_server_start (SyServer  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+sy_server_set_observer (SyServer          *self,
+                        SyRequestObserver  observer,
+                        gpointer           user_data)
+{
+  g_return_if_fail (SY_IS_SERVER (self));
+  g_return_if_fail (self->thread == NULL);
+
+  self->observer = observer;
+  self->observer_data = user_data;
+}
+
+typedef struct {
+  SyServer *server;
+  SyConfig *config;
+} ConfigSwap;
+
+static void
+config_swap_free (gpointer data)
+{
+  ConfigSwap *swap = data;
+
+  g_object_unref (swap->server);
+  g_object_unref (swap->config);
+  g_free (swap);
+}
+
+static gboolean
+config_swap_apply (gpointer data)
+{
+  ConfigSwap *swap = data;
+  SyServer *self = swap->server;
+
+  if (self->router != NULL)
+    sy_router_set_config (self->router, swap->config);
+  /* The guards read the token on this thread. */
+  g_free (self->token);
+  self->token = g_strdup (sy_config_get_token (swap->config));
+  return G_SOURCE_REMOVE;
+}
+
+void
+sy_server_set_config (SyServer *self,
+                      SyConfig *config)
+{
+  g_return_if_fail (SY_IS_SERVER (self));
+  g_return_if_fail (SY_IS_CONFIG (config));
+
+  g_autoptr(GMainContext) context = NULL;
+
+  g_mutex_lock (&self->mutex);
+  g_set_object (&self->config, config);
+  if (self->context != NULL)
+    context = g_main_context_ref (self->context);
+  g_mutex_unlock (&self->mutex);
+
+  /* A thread that is starting takes the new config itself; one that is running
+   * gets it on its own context. */
+  if (context != NULL)
+    {
+      g_autoptr(GSource) source = g_idle_source_new ();
+      ConfigSwap *swap = g_new0 (ConfigSwap, 1);
+
+      swap->server = g_object_ref (self);
+      swap->config = g_object_ref (config);
+      g_source_set_priority (source, G_PRIORITY_HIGH);
+      g_source_set_callback (source, config_swap_apply, swap, config_swap_free);
+      g_source_attach (source, context);
+    }
 }
 
 static gboolean
@@ -429,6 +510,8 @@ sy_server_stop (SyServer *self)
     g_source_attach (source, self->context);
   }
   g_thread_join (g_steal_pointer (&self->thread));
+  g_mutex_lock (&self->mutex);
   g_clear_pointer (&self->loop, g_main_loop_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_unlock (&self->mutex);
 }

@@ -27,6 +27,17 @@ gboolean  sy_server_start      (SyServer   *self,
                                 GError    **error);
 guint     sy_server_get_port   (SyServer   *self);
 
+/* Any thread: requests from now on use @config, and the endpoint checks its token.
+ * The port changes only with a restart. @config must not be modified afterwards. */
+void      sy_server_set_config (SyServer   *self,
+                                SyConfig   *config);
+
+/* Before sy_server_start (): live request events, called on the router thread
+ * (see sy_router_set_observer ()). */
+void      sy_server_set_observer (SyServer          *self,
+                                  SyRequestObserver  observer,
+                                  gpointer           user_data);
+
 /* Cancels requests in flight (each recorded), stops listening and joins the thread. */
 void      sy_server_stop       (SyServer   *self);
 

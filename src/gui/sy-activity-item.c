@@ -1,0 +1,238 @@
+/* sy-activity-item.c — one live request in the Activity list.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-gui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sy-activity-item.h"
+
+struct _SyActivityItem
+{
+  GObject          parent_instance;
+
+  SyHistoryRecord *record;
+  gboolean         finished;
+};
+
+G_DEFINE_FINAL_TYPE (SyActivityItem, sy_activity_item, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_TIME,
+  PROP_CLIENT,
+  PROP_REQUESTED_MODEL,
+  PROP_ROUTE,
+  PROP_STATUS,
+  PROP_TOKENS,
+  PROP_COST,
+  PROP_TTFT,
+  PROP_DURATION,
+  PROP_FINISHED,
+  PROP_FAILED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static char *
+format_time (gint64 us)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (us / G_USEC_PER_SEC);
+
+  return time != NULL ? g_date_time_format (time, "%H:%M:%S") : g_strdup ("");
+}
+
+static char *
+format_ms (double ms)
+{
+  if (ms < 0)
+    return g_strdup ("—");
+  if (ms < 1000)
+    /* Translators: a duration in milliseconds */
+    return g_strdup_printf (_("%.0f ms"), ms);
+  /* Translators: a duration in seconds */
+  return g_strdup_printf (_("%.2f s"), ms / 1000);
+}
+
+static char *
+format_status (const SyActivityItem *self)
+{
+  const SyHistoryRecord *r = self->record;
+
+  if (!self->finished)
+    return g_strdup (r->stream ? _("Streaming") : _("Waiting"));
+  if (r->status == 499)
+    return g_strdup (_("499 client left"));
+  return g_strdup_printf ("%d", r->status);
+}
+
+static char *
+format_tokens (const SyHistoryRecord *r)
+{
+  if (r->prompt_tokens < 0 && r->completion_tokens < 0)
+    return g_strdup ("—");
+  /* Translators: prompt tokens → completion tokens */
+  return g_strdup_printf (_("%" G_GINT64_FORMAT " → %" G_GINT64_FORMAT),
+                          MAX (r->prompt_tokens, 0), MAX (r->completion_tokens, 0));
+}
+
+static char *
+format_cost (const SyActivityItem *self)
+{
+  const SyHistoryRecord *r = self->record;
+
+  if (!self->finished)
+    return g_strdup ("");
+  if (!r->cost_known)
+    /* Translators: the cost of a request whose price is unknown */
+    return g_strdup (_("unknown"));
+  if (r->cost == 0)
+    return g_strdup ("$0");
+  if (r->cost < 0.01)
+    return g_strdup_printf ("$%.6f", r->cost);
+  return g_strdup_printf ("$%.4f", r->cost);
+}
+
+static char *
+format_route (const SyHistoryRecord *r)
+{
+  if (r->provider == NULL)
+    return g_strdup ("");
+  return g_strdup_printf ("%s/%s", r->provider, r->model != NULL ? r->model : "");
+}
+
+static void
+sy_activity_item_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  SyActivityItem *self = SY_ACTIVITY_ITEM (object);
+  const SyHistoryRecord *r = self->record;
+
+  switch (prop_id)
+    {
+    case PROP_TIME:
+      g_value_take_string (value, format_time (r->started_at_us));
+      break;
+    case PROP_CLIENT:
+      g_value_set_string (value, r->client != NULL ? r->client : "");
+      break;
+    case PROP_REQUESTED_MODEL:
+      g_value_set_string (value, r->requested_model != NULL ? r->requested_model : "");
+      break;
+    case PROP_ROUTE:
+      g_value_take_string (value, format_route (r));
+      break;
+    case PROP_STATUS:
+      g_value_take_string (value, format_status (self));
+      break;
+    case PROP_TOKENS:
+      g_value_take_string (value, format_tokens (r));
+      break;
+    case PROP_COST:
+      g_value_take_string (value, format_cost (self));
+      break;
+    case PROP_TTFT:
+      g_value_take_string (value, self->finished ? format_ms (r->ttft_ms) : g_strdup (""));
+      break;
+    case PROP_DURATION:
+      g_value_take_string (value, self->finished ? format_ms (r->total_ms) : g_strdup (""));
+      break;
+    case PROP_FINISHED:
+      g_value_set_boolean (value, self->finished);
+      break;
+    case PROP_FAILED:
+      g_value_set_boolean (value, self->finished && (r->status < 200 || r->status >= 300));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_activity_item_finalize (GObject *object)
+{
+  SyActivityItem *self = SY_ACTIVITY_ITEM (object);
+
+  g_clear_pointer (&self->record, sy_history_record_free);
+
+  G_OBJECT_CLASS (sy_activity_item_parent_class)->finalize (object);
+}
+
+static void
+sy_activity_item_class_init (SyActivityItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  static const char *names[] = {
+    [PROP_TIME] = "time", [PROP_CLIENT] = "client", [PROP_REQUESTED_MODEL] = "requested-model",
+    [PROP_ROUTE] = "route", [PROP_STATUS] = "status", [PROP_TOKENS] = "tokens",
+    [PROP_COST] = "cost", [PROP_TTFT] = "ttft", [PROP_DURATION] = "duration",
+  };
+
+  object_class->get_property = sy_activity_item_get_property;
+  object_class->finalize = sy_activity_item_finalize;
+
+  for (guint i = PROP_TIME; i <= PROP_DURATION; i++)
+    properties[i] = g_param_spec_string (names[i], NULL, NULL, NULL,
+                                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                         G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_FINISHED] = g_param_spec_boolean ("finished", NULL, NULL, FALSE,
+                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                    G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_FAILED] = g_param_spec_boolean ("failed", NULL, NULL, FALSE,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                  G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+sy_activity_item_init (SyActivityItem *self)
+{
+}
+
+SyActivityItem *
+sy_activity_item_new (SyHistoryRecord *record)
+{
+  SyActivityItem *self;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  self = g_object_new (SY_TYPE_ACTIVITY_ITEM, NULL);
+  self->record = record;
+  self->finished = record->status != 0;
+  return self;
+}
+
+void
+sy_activity_item_update (SyActivityItem  *self,
+                         SyHistoryRecord *record)
+{
+  g_return_if_fail (SY_IS_ACTIVITY_ITEM (self));
+  g_return_if_fail (record != NULL);
+
+  g_clear_pointer (&self->record, sy_history_record_free);
+  self->record = record;
+  self->finished = TRUE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  for (guint i = PROP_TIME; i < N_PROPS; i++)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[i]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+const SyHistoryRecord *
+sy_activity_item_get_record (SyActivityItem *self)
+{
+  g_return_val_if_fail (SY_IS_ACTIVITY_ITEM (self), NULL);
+  return self->record;
+}
+
+gboolean
+sy_activity_item_get_finished (SyActivityItem *self)
+{
+  g_return_val_if_fail (SY_IS_ACTIVITY_ITEM (self), FALSE);
+  return self->finished;
+}

@@ -1,0 +1,22 @@
+/* sy-activity-item.h — one live request in the Activity list.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "sy-history.h"
+
+G_BEGIN_DECLS
+
+#define SY_TYPE_ACTIVITY_ITEM (sy_activity_item_get_type ())
+G_DECLARE_FINAL_TYPE (SyActivityItem, sy_activity_item, SY, ACTIVITY_ITEM, GObject)
+
+/* Takes @record. */
+SyActivityItem        *sy_activity_item_new        (SyHistoryRecord *record);
+/* The request ended: takes @record and notifies every property. */
+void                   sy_activity_item_update     (SyActivityItem  *self,
+                                                    SyHistoryRecord *record);
+const SyHistoryRecord *sy_activity_item_get_record (SyActivityItem  *self);
+gboolean               sy_activity_item_get_finished (SyActivityItem *self);
+
+G_END_DECLS
