@@ -82,8 +82,8 @@ sy_config_default_path (void)
   return g_build_filename (g_get_user_config_dir (), "switchyard", "config.json", NULL);
 }
 
-static char *
-generate_token (void)
+char *
+sy_config_new_token (void)
 {
   guint8 bytes[24];
   GString *token = g_string_new ("sy-");
@@ -259,7 +259,7 @@ sy_config_load (const char  *path,
   server = ensure_object (root, "server");
   if (sy_json_get_string (server, "token") == NULL)
     {
-      g_autofree char *token = generate_token ();
+      g_autofree char *token = sy_config_new_token ();
 
       json_object_set_string_member (server, "token", token);
       if (!json_object_has_member (server, "port"))

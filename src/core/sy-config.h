@@ -43,6 +43,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyProfile, sy_profile_free)
 #define SY_TYPE_CONFIG (sy_config_get_type ())
 G_DECLARE_FINAL_TYPE (SyConfig, sy_config, SY, CONFIG, GObject)
 
+/* A fresh endpoint token: "sy-" and 48 hex digits from the system's random source. */
+char       *sy_config_new_token      (void);
+
 /* The default location: $XDG_CONFIG_HOME/switchyard/config.json. */
 char       *sy_config_default_path   (void);
 

@@ -69,7 +69,15 @@ quit_action (GSimpleAction *action,
              gpointer       data)
 {
   SyApplication *self = data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
 
+  /* Windows go first (their state is saved), then the app and its endpoint. */
+  while (windows != NULL)
+    {
+      GtkWindow *window = windows->data;
+      windows = windows->next;
+      gtk_window_destroy (window);
+    }
   if (self->held)
     {
       self->held = FALSE;

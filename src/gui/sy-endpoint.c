@@ -347,6 +347,15 @@ start_done (GObject      *source,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_autofree char *plain =
+            g_strdup_printf (_("Port %u is already in use by another program: choose another "
+                               "port, or stop the other program"),
+                             sy_config_get_port (data->config));
+          g_free (error->message);
+          error->message = g_steal_pointer (&plain);
+        }
       set_error (self, error->message);
       g_task_return_error (task, g_steal_pointer (&error));
       return;

@@ -8,6 +8,7 @@
 
 #include "sy-activity-page.h"
 #include "sy-endpoint-page.h"
+#include "sy-frame-probe.h"
 #include "sy-profiles-page.h"
 #include "sy-providers-page.h"
 #include "sy-window.h"
@@ -19,6 +20,7 @@ struct _SyWindow
   /* template widgets */
   AdwToastOverlay     *toast_overlay;
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar  *switcher_bar;
   AdwViewStack        *stack;
   GtkImage            *endpoint_indicator;
 
@@ -150,15 +152,17 @@ sy_window_constructed (GObject *object)
   g_signal_connect_object (endpoint, "notify::error", G_CALLBACK (update_indicator), self,
                            G_CONNECT_SWAPPED);
   update_indicator (self);
+  sy_frame_probe_attach (GTK_WINDOW (self));
 }
 
-static gboolean
-sy_window_close_request (GtkWindow *window)
+/* On close and on quit (which destroys the window without asking it to close). */
+static void
+save_window_state (SyWindow *self)
 {
-  SyWindow *self = SY_WINDOW (window);
-  GSettings *settings = sy_services_get_settings (self->services);
+  GtkWindow *window = GTK_WINDOW (self);
+  GSettings *settings = self->services != NULL ? sy_services_get_settings (self->services) : NULL;
 
-  if (settings != NULL)
+  if (settings != NULL && gtk_widget_get_realized (GTK_WIDGET (self)))
     {
       int width, height;
 
@@ -169,7 +173,29 @@ sy_window_close_request (GtkWindow *window)
       g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
       g_settings_apply (settings);
     }
+}
 
+static void
+sy_window_dispose (GObject *object)
+{
+  SyWindow *self = SY_WINDOW (object);
+
+  save_window_state (self);
+  /* The switchers let go of the stack before it goes: libadwaita 1.2 crashes
+   * when a switcher outlives the stack's pages model. */
+  if (self->switcher_title != NULL)
+    adw_view_switcher_title_set_stack (self->switcher_title, NULL);
+  if (self->switcher_bar != NULL)
+    adw_view_switcher_bar_set_stack (self->switcher_bar, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (sy_window_parent_class)->dispose (object);
+}
+
+static gboolean
+sy_window_close_request (GtkWindow *window)
+{
+  save_window_state (SY_WINDOW (window));
   return GTK_WINDOW_CLASS (sy_window_parent_class)->close_request (window);
 }
 
@@ -179,14 +205,6 @@ show_page_action (GtkWidget  *widget,
                   GVariant   *parameter)
 {
   sy_window_show_page (SY_WINDOW (widget), g_variant_get_string (parameter, NULL));
-}
-
-static void
-sy_window_dispose (GObject *object)
-{
-  gtk_widget_dispose_template (GTK_WIDGET (object), SY_TYPE_WINDOW);
-
-  G_OBJECT_CLASS (sy_window_parent_class)->dispose (object);
 }
 
 static void
@@ -257,6 +275,7 @@ sy_window_class_init (SyWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/switchyard/Switchyard/sy-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, SyWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, SyWindow, endpoint_indicator);
 

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# tests/bench/window.sh BUILD_DIR — the window: time to appear, memory at idle, and
+# Activity's frames while 100 requests a second arrive.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Runs the real app on its own X server (Xvfb), session bus and unlocked
+# keyring, with a fresh home. Measured:
+#   - launch → window mapped (xdotool), 10 launches, median;
+#   - resident memory 3 s after the window appeared, idle, endpoint on;
+#   - with the Activity page shown and tests/bench/load.py sending 100 requests/s
+#     through the endpoint to the mock upstream for BENCH_LOAD_SECONDS (default 10):
+#     the frame clock probe (SWITCHYARD_FRAME_PROBE), every frame's work time and
+#     how late a 10 ms main-loop timer ran.
+# Under Xvfb GTK renders with Mesa's software GL (llvmpipe): memory is reported
+# for that and for the cairo renderer.
+
+set -euo pipefail
+
+if [ "${1:-}" = "--inner" ]; then
+  shift
+  BUILD_DIR=$1 OUT=$2
+  SWITCHYARD="$BUILD_DIR/src/switchyard"
+  MOCK="$BUILD_DIR/tests/mock-upstream"
+  HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  LOAD_SECONDS=${BENCH_LOAD_SECONDS:-10}
+  eval "$(printf x | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+  export GNOME_KEYRING_CONTROL
+
+  now_ms () { echo $(( $(date +%s%N) / 1000000 )); }
+  wait_window () {
+    local i
+    for i in $(seq 3000); do
+      xdotool search --onlyvisible --name '^Switchyard$' >/dev/null 2>&1 && return 0
+      sleep 0.005
+    done
+    return 1
+  }
+  rss_kb () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+  fresh_home () {
+    rm -rf "$OUT/home" && mkdir -p "$OUT/home/.config/glib-2.0/settings"
+    export HOME="$OUT/home" XDG_CONFIG_HOME="$OUT/home/.config" XDG_DATA_HOME="$OUT/home/.local/share"
+    export GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data"
+    printf '[io/github/switchyard/Switchyard]\nlast-page=%s\n' "'$1'" \
+      >"$XDG_CONFIG_HOME/glib-2.0/settings/keyfile"
+  }
+  quit_app () {
+    xdotool search --onlyvisible --name '^Switchyard$' windowactivate --sync key --clearmodifiers ctrl+q \
+      >/dev/null 2>&1 || true
+    for _ in $(seq 500); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.01; done
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  }
+
+  # Launches: a fresh config each time (the first one writes its token), the
+  # caches of fonts and icons warm after the first, as on a desktop.
+  : >"$OUT/launch_ms"
+  for i in $(seq 10); do
+    fresh_home providers
+    t0=$(now_ms)
+    "$SWITCHYARD" >"$OUT/app.log" 2>&1 &
+    pid=$!
+    wait_window || { echo "window did not appear" >&2; kill "$pid"; exit 1; }
+    echo $(( $(now_ms) - t0 )) >>"$OUT/launch_ms"
+    if [ "$i" = 10 ]; then
+      sleep 3
+      echo "$(rss_kb "$pid")" >"$OUT/rss_gl_kb"
+    fi
+    quit_app "$pid"
+  done
+  fresh_home providers
+  GSK_RENDERER=cairo "$SWITCHYARD" >"$OUT/app.log" 2>&1 &
+  pid=$!
+  wait_window && sleep 3 && echo "$(rss_kb "$pid")" >"$OUT/rss_cairo_kb"
+  quit_app "$pid"
+
+  # Activity under load.
+  "$MOCK" --port 0 >"$OUT/mock.out" 2>"$OUT/mock.log" &
+  mock=$!
+  for _ in $(seq 500); do grep -q listening "$OUT/mock.out" && break; sleep 0.01; done
+  mock_port=$(sed -n 's|.*127.0.0.1:\([0-9]*\).*|\1|p' "$OUT/mock.out" | head -n1)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  fresh_home activity
+  mkdir -p "$XDG_CONFIG_HOME/switchyard"
+  cat >"$XDG_CONFIG_HOME/switchyard/config.json" <<JSON
+{"server": {"port": $port, "token": "sy-bench-window"},
+ "providers": [{"id": "openai", "base_url": "http://127.0.0.1:$mock_port/v1", "key_env": "BENCH_KEY"}],
+ "profiles": [{"name": "auto", "models": ["openai/gpt-4.1-mini"]}], "default_profile": "auto"}
+JSON
+  rm -f "$OUT/probe.json"
+  BENCH_KEY=sk-bench SWITCHYARD_FRAME_PROBE="$OUT/probe.json" "$SWITCHYARD" >"$OUT/app.log" 2>&1 &
+  pid=$!
+  wait_window
+  for _ in $(seq 500); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.01; done
+  python3 "$HERE/load.py" "$port" sy-bench-window 100 "$LOAD_SECONDS" >"$OUT/load.out"
+  sleep 1
+  echo "$(rss_kb "$pid")" >"$OUT/rss_loaded_kb"
+  quit_app "$pid"
+  kill "$mock" 2>/dev/null || true
+  exit 0
+fi
+
+BUILD_DIR=$(cd "$1" && pwd)
+for tool in xvfb-run xdotool dbus-run-session gnome-keyring-daemon python3 curl; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "window.sh: $tool is missing (make deps-bench)" >&2; exit 2; }
+done
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-bench-window.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT
+xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" --inner "$BUILD_DIR" "$OUT"
+
+median=$(sort -n "$OUT/launch_ms" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+mb () { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+verdict () { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == "<") ? a < b : a <= b; print ok ? "PASS" : "MISS" }'; }
+probe () { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$OUT/probe.json" "$1"; }
+line () { printf '%-52s %10s %10s %6s\n' "$@"; }
+
+echo
+echo "Window (Xvfb, $(nproc) CPUs): launches $(paste -sd' ' "$OUT/launch_ms") ms"
+line "launch → window shown, median of 10 (ms)" "$median" "< 400" "$(verdict "$median" '<' 400)"
+line "RSS idle, software GL renderer (MB)" "$(mb "$(cat "$OUT/rss_gl_kb")")" "< 150" "$(verdict "$(mb "$(cat "$OUT/rss_gl_kb")")" '<' 150)"
+line "RSS idle, cairo renderer (MB)" "$(mb "$(cat "$OUT/rss_cairo_kb")")" "< 150" "$(verdict "$(mb "$(cat "$OUT/rss_cairo_kb")")" '<' 150)"
+line "Activity at 100 req/s: $(cat "$OUT/load.out")" "" "" ""
+line "  frames drawn" "$(probe frames)" "" ""
+line "  frame work p50 / p99 (ms)" "$(probe frame_p50_ms) / $(probe frame_p99_ms)" "" ""
+line "  longest frame (ms)" "$(probe frame_max_ms)" "<= 50" "$(verdict "$(probe frame_max_ms)" '<=' 50)"
+line "  frames over 50 ms" "$(probe frames_over_50ms)" "0" "$(verdict "$(probe frames_over_50ms)" '<=' 0)"
+line "  main loop late, max (ms)" "$(probe loop_late_max_ms)" "" ""
+line "  RSS after the load (MB)" "$(mb "$(cat "$OUT/rss_loaded_kb")")" "" ""
