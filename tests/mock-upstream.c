@@ -5,6 +5,11 @@
  * POST /v1/messages (Anthropic Messages: x-api-key and anthropic-version required);
  * POST /v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse, also
  * under /v1/models/ (Gemini: x-goog-api-key required, a "key" query parameter refused).
+ * Model lists, as a "Test" button asks for them: GET /v1/models in OpenAI's shape
+ * (Authorization: Bearer), in Anthropic's when x-api-key or anthropic-version is sent,
+ * in Gemini's when x-goog-api-key is; GET /v1beta/models in Gemini's. Each refuses a
+ * request without a key, and a key starting with "invalid", with its provider's error.
+ * --keyless plays a local server (Ollama, LM Studio): OpenAI routes need no key.
  * Every format answers the same words ("Hello", " from", " mock.", " w1", …, --chunks of
  * them), a tool call with arguments {"city":"Paris"} when tools are offered and either
  * forced or asked for with "call tool" in the last user message, and the text
@@ -70,6 +75,7 @@ typedef struct {
   /* options */
   guint       chunks;
   guint       chunk_delay_ms;
+  gboolean    keyless;
 
   /* owned references */
   SoupServer *server;
@@ -1416,7 +1422,7 @@ openai_read (Chat *chat)
   g_autofree char *request_id = NULL;
   GString *prefix;
 
-  if (!has_bearer_token (msg))
+  if (!chat->mock->keyless && !has_bearer_token (msg))
     {
       send_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
                   "You didn't provide an API key. You need to provide your API key in an "
@@ -1916,6 +1922,60 @@ gemini_cb (SoupServer        *server,
                 query != NULL && g_hash_table_contains (query, "key"));
 }
 
+static const char openai_models[] =
+  "{\"object\":\"list\",\"data\":["
+  "{\"id\":\"gpt-4o-mini\",\"object\":\"model\",\"created\":1721172741,\"owned_by\":\"system\"},"
+  "{\"id\":\"gpt-4o\",\"object\":\"model\",\"created\":1715367049,\"owned_by\":\"system\"},"
+  "{\"id\":\"mock-model\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"mock\"}]}";
+
+static const char anthropic_models[] =
+  "{\"data\":["
+  "{\"type\":\"model\",\"id\":\"claude-sonnet-4-5-20250929\",\"display_name\":\"Claude Sonnet 4.5\","
+  "\"created_at\":\"2025-09-29T00:00:00Z\"},"
+  "{\"type\":\"model\",\"id\":\"claude-haiku-4-5-20251001\",\"display_name\":\"Claude Haiku 4.5\","
+  "\"created_at\":\"2025-10-15T00:00:00Z\"}],"
+  "\"has_more\":false,\"first_id\":\"claude-sonnet-4-5-20250929\","
+  "\"last_id\":\"claude-haiku-4-5-20251001\"}";
+
+static const char gemini_models[] =
+  "{\"models\":["
+  "{\"name\":\"models/gemini-2.5-flash\",\"version\":\"001\",\"displayName\":\"Gemini 2.5 Flash\","
+  "\"inputTokenLimit\":1048576,\"outputTokenLimit\":65536,"
+  "\"supportedGenerationMethods\":[\"generateContent\",\"countTokens\"]},"
+  "{\"name\":\"models/gemini-2.5-pro\",\"version\":\"2.5\",\"displayName\":\"Gemini 2.5 Pro\","
+  "\"inputTokenLimit\":1048576,\"outputTokenLimit\":65536,"
+  "\"supportedGenerationMethods\":[\"generateContent\",\"countTokens\"]},"
+  "{\"name\":\"models/text-embedding-004\",\"version\":\"004\",\"displayName\":\"Text Embedding 004\","
+  "\"inputTokenLimit\":2048,\"outputTokenLimit\":1,"
+  "\"supportedGenerationMethods\":[\"embedContent\"]},"
+  "{\"name\":\"models/gemma-3-27b-it\",\"version\":\"001\",\"displayName\":\"Gemma 3 27B\","
+  "\"inputTokenLimit\":131072,\"outputTokenLimit\":8192,"
+  "\"supportedGenerationMethods\":[\"generateContent\",\"countTokens\"]}]}";
+
+static const char *
+request_header (SoupServerMessage *msg,
+                const char        *name)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (msg), name);
+}
+
+/* OpenAI echoes a refused key with its middle starred out. */
+static void
+send_openai_invalid_key (SoupServerMessage *msg,
+                         const char        *key)
+{
+  gsize length = strlen (key);
+  g_autofree char *masked = NULL;
+  g_autofree char *message = NULL;
+
+  masked = length > 8 ? g_strdup_printf ("%.4s%s%s", key, "********", key + length - 4)
+                      : g_strdup ("********");
+  message = g_strdup_printf ("Incorrect API key provided: %s. You can find your API key at "
+                             "https://platform.openai.com/account/api-keys.", masked);
+  send_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_request_error", "invalid_api_key", message);
+}
+
+/* GET …/models: the model list in the shape of the provider whose key header came. */
 static void
 models_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -1923,21 +1983,100 @@ models_cb (SoupServer        *server,
            GHashTable        *query,
            gpointer           user_data)
 {
-  static const char models[] =
-    "{\"object\":\"list\",\"data\":["
-    "{\"id\":\"gpt-4o-mini\",\"object\":\"model\",\"created\":1721172741,\"owned_by\":\"system\"},"
-    "{\"id\":\"gpt-4o\",\"object\":\"model\",\"created\":1715367049,\"owned_by\":\"system\"},"
-    "{\"id\":\"mock-model\",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"mock\"}]}";
+  Mock *mock = user_data;
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  Format format = FORMAT_OPENAI;
+  const char *list = openai_models;
+  const char *key;
+
+  if (g_str_has_prefix (path, "/v1beta/") || has_header (msg, "x-goog-api-key"))
+    {
+      format = FORMAT_GEMINI;
+      list = gemini_models;
+    }
+  else if (has_header (msg, "x-api-key") || has_header (msg, "anthropic-version"))
+    {
+      format = FORMAT_ANTHROPIC;
+      list = anthropic_models;
+    }
+  log_request (mock, msg, NULL, body);
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
     {
-      send_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "invalid_request_error", NULL,
-                  "Only GET is allowed here");
+      send_format_error (msg, format, SOUP_STATUS_METHOD_NOT_ALLOWED, "Only GET is allowed here");
       return;
     }
+
+  switch (format)
+    {
+    case FORMAT_GEMINI:
+      key = request_header (msg, "x-goog-api-key");
+      if (query != NULL && g_hash_table_contains (query, "key"))
+        {
+          send_gemini_error (msg, SOUP_STATUS_BAD_REQUEST, "key in query string");
+          return;
+        }
+      if (key == NULL || *key == '\0')
+        {
+          send_gemini_error (msg, SOUP_STATUS_FORBIDDEN,
+                             "Method doesn't allow unregistered callers (callers without "
+                             "established identity). Please use API Key or other form of API "
+                             "consumer identity to call this API.");
+          return;
+        }
+      if (g_str_has_prefix (key, "invalid"))
+        {
+          send_gemini_error (msg, SOUP_STATUS_BAD_REQUEST,
+                             "API key not valid. Please pass a valid API key.");
+          return;
+        }
+      break;
+
+    case FORMAT_ANTHROPIC:
+      key = request_header (msg, "x-api-key");
+      if (key == NULL || *key == '\0')
+        {
+          send_anthropic_error (msg, SOUP_STATUS_UNAUTHORIZED, "x-api-key header is required");
+          return;
+        }
+      if (!has_header (msg, "anthropic-version"))
+        {
+          send_anthropic_error (msg, SOUP_STATUS_BAD_REQUEST, "anthropic-version: header is required");
+          return;
+        }
+      if (g_str_has_prefix (key, "invalid"))
+        {
+          send_anthropic_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid x-api-key");
+          return;
+        }
+      break;
+
+    case FORMAT_OPENAI:
+    default:
+      key = request_header (msg, "Authorization");
+      if (!has_bearer_token (msg))
+        {
+          if (mock->keyless)
+            break;
+          send_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_request_error", "invalid_api_key",
+                      "You didn't provide an API key. You need to provide your API key in an "
+                      "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+          return;
+        }
+      key += strlen ("Bearer ");
+      while (*key == ' ')
+        key++;
+      if (g_str_has_prefix (key, "invalid"))
+        {
+          send_openai_invalid_key (msg, key);
+          return;
+        }
+      break;
+    }
+
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
-                                    models, sizeof models - 1);
+                                    list, strlen (list));
 }
 
 static void
@@ -2078,7 +2217,7 @@ exact_path_cb (SoupServer        *server,
   /* SoupServer matches handler paths as prefixes. */
   if (g_str_equal (path, "/v1/chat/completions"))
     chat_completions_cb (server, msg, path, query, user_data);
-  else if (g_str_equal (path, "/v1/models"))
+  else if (g_str_equal (path, "/v1/models") || g_str_equal (path, "/v1beta/models"))
     models_cb (server, msg, path, query, user_data);
   else if (g_str_equal (path, "/v1/messages"))
     messages_cb (server, msg, path, query, user_data);
@@ -2127,6 +2266,7 @@ main (int   argc,
     { "chunk-delay-ms", 0, 0, G_OPTION_ARG_INT, &chunk_delay_ms, "Delay before each streamed chunk (0)", "MS" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this PEM certificate", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The certificate's PEM private key", "FILE" },
+    { "keyless", 0, 0, G_OPTION_ARG_NONE, &mock.keyless, "Need no key on OpenAI routes, like a local server", NULL },
     { NULL }
   };
 

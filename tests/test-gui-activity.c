@@ -471,10 +471,11 @@ test_switch_off (void)
   AdwActionRow *serve = row (page (test, "endpoint"), "Serve on This Computer");
 
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (adw_action_row_get_activatable_widget (serve))));
+  /* The switch slides (an animation) before it turns off. */
   adw_action_row_activate (serve);
-  g_assert_false (gtk_switch_get_active (GTK_SWITCH (adw_action_row_get_activatable_widget (serve))));
   sy_gui_test_wait (endpoint_stopped, endpoint, 30, "the endpoint to stop");
   g_assert_false (sy_endpoint_get_running (endpoint));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (adw_action_row_get_activatable_widget (serve))));
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
 }
@@ -485,8 +486,8 @@ main (int   argc,
 {
   int status;
 
-  sy_gui_test_init (&argc, &argv);
   g_setenv ("SY_GUI_KEY", KEY, TRUE);
+  sy_gui_test_init (&argc, &argv);
   mock = sy_test_mock_start (NULL);
 
   g_test_add_func ("/gui/activity/request-shows-up", test_request_shows_up);

@@ -335,6 +335,22 @@ sy_keys_lookup_cached (SyKeys       *self,
   return TRUE;
 }
 
+/* Inside a Flatpak sandbox there is no Secret Service to talk to: libsecret's
+ * password API stores keys in a file encrypted with a key from the Secret
+ * portal. Outside, the search API talks to the service (see sy_keys_lookup_async
+ * for why not the password API there). */
+static gboolean
+in_sandbox (void)
+{
+  static gsize sandboxed = 0;
+
+  if (g_once_init_enter (&sandboxed))
+    g_once_init_leave (&sandboxed, g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS) ? 2 : 1);
+  return sandboxed == 2;
+}
+
+static void lookup_done (GTask *task, char *secret, GError *error);
+
 static void
 lookup_cb (GObject      *object,
            GAsyncResult *result,
@@ -343,8 +359,6 @@ lookup_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autolist(SecretItem) items = NULL;
-  SyKeys *self = g_task_get_source_object (task);
-  LookupData *ld = g_task_get_task_data (task);
   char *secret = NULL;
 
   items = secret_service_search_finish (NULL, result, &error);
@@ -356,6 +370,31 @@ lookup_cb (GObject      *object,
       if (value != NULL)
         secret = g_strdup (secret_value_get_text (value));
     }
+  lookup_done (task, secret, error);
+}
+
+static void
+password_lookup_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  char *found = secret_password_lookup_finish (result, &error);
+  char *secret = g_strdup (found);
+
+  secret_password_free (found);
+  lookup_done (task, secret, error);
+}
+
+/* Takes @secret; @error may be NULL. */
+static void
+lookup_done (GTask  *task,
+             char   *secret,
+             GError *error)
+{
+  SyKeys *self = g_task_get_source_object (task);
+  LookupData *ld = g_task_get_task_data (task);
 
   /* libsecret ignores errors while loading secrets, cancellation included: without
    * this a cancelled lookup would be cached as "no key". */
@@ -369,7 +408,8 @@ lookup_cb (GObject      *object,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_task_return_error (task, g_steal_pointer (&error));
+          sy_keys_free_secret (secret);
+          g_task_return_error (task, g_error_copy (error));
           return;
         }
 
@@ -437,9 +477,13 @@ sy_keys_lookup_async (SyKeys              *self,
    * search that loads the secret takes another path with the same result.
    * libsecret completes on the thread-default main context of this call: the
    * router's own context when called from its thread. */
-  secret_service_search (NULL, &key_schema, attributes,
-                         SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
-                         cancellable, lookup_cb, g_steal_pointer (&task));
+  if (in_sandbox ())
+    secret_password_lookupv (&key_schema, attributes, cancellable, password_lookup_cb,
+                             g_steal_pointer (&task));
+  else
+    secret_service_search (NULL, &key_schema, attributes,
+                           SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                           cancellable, lookup_cb, g_steal_pointer (&task));
 }
 
 char *
@@ -600,6 +644,81 @@ sy_keys_clear_finish (SyKeys        *self,
   g_return_val_if_fail (SY_IS_KEYS (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sy_keys_clear_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+check_keyring_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autolist(SecretItem) items = NULL;
+  SyKeys *self = g_task_get_source_object (task);
+
+  items = secret_service_search_finish (NULL, result, &error);
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (error != NULL && error_means_offline (error))
+    {
+      mark_offline (self, error);
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+
+  /* A per-item error still means the service answered. */
+  mark_online (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sy_keys_check_keyring_async (SyKeys              *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+
+  g_return_if_fail (SY_IS_KEYS (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_keys_check_keyring_async);
+
+  /* The portal's file backend is always there. */
+  if (in_sandbox ())
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (!session_bus_reachable ())
+    {
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+
+  /* Getting the service only builds a proxy, which succeeds with nobody behind it:
+   * a search without unlocking or loading secrets is the cheapest real call. */
+  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  secret_service_search (NULL, &key_schema, attributes, SECRET_SEARCH_NONE,
+                         cancellable, check_keyring_cb, g_steal_pointer (&task));
+}
+
+gboolean
+sy_keys_check_keyring_finish (SyKeys        *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (SY_IS_KEYS (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sy_keys_check_keyring_async,
+                        FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

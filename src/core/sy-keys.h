@@ -69,6 +69,18 @@ gboolean  sy_keys_clear_finish       (SyKeys              *self,
 void      sy_keys_invalidate         (SyKeys              *self,
                                       const char          *provider_id);
 
+/* Whether the Secret Service answers on the session bus: one round trip, so the
+ * GUI can tell the user why keys cannot be stored. Finishes with FALSE (no error)
+ * when it is out of reach, and lookups then skip it for a while; an error only for
+ * cancellation. */
+void      sy_keys_check_keyring_async  (SyKeys              *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean  sy_keys_check_keyring_finish (SyKeys              *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+
 /* Wipes a secret (as returned by sy_keys_lookup_finish) before freeing it. NULL-safe. */
 void      sy_keys_free_secret        (char                *secret);
 

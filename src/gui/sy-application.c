@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 
 #include "sy-application.h"
 #include "sy-window.h"
@@ -144,6 +145,15 @@ endpoint_started (GObject      *source,
     g_message ("Local endpoint not started: %s", error->message);
 }
 
+/* SIGINT and SIGTERM quit like Ctrl+Q: requests in flight are answered and
+ * recorded, the window's state saved. */
+static gboolean
+quit_on_signal (gpointer data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 sy_application_startup (GApplication *application)
 {
@@ -159,6 +169,8 @@ sy_application_startup (GApplication *application)
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  g_unix_signal_add (SIGINT, quit_on_signal, self);
+  g_unix_signal_add (SIGTERM, quit_on_signal, self);
 
   if (settings != NULL)
     {
@@ -179,6 +191,7 @@ sy_application_shutdown (GApplication *application)
 
   /* Requests in flight are answered and recorded before the process ends. */
   sy_endpoint_shutdown (sy_services_get_endpoint (self->services));
+  g_settings_sync ();
 
   G_APPLICATION_CLASS (sy_application_parent_class)->shutdown (application);
 }

@@ -15,10 +15,13 @@ typedef struct {
   GArray   *frames;        /* double, ms of work per frame */
   GArray   *lateness;      /* double, ms the timer ran late */
   gint64    frame_start;
+  gint64    frame_counter;   /* the frame frame_start belongs to */
+  gint64    measure_from;    /* the first frames (building the window) are not counted */
   gint64    next_tick;
   guint     tick_id;
-  gulong    flush_id;
+  gulong    layout_id;
   gulong    paint_id;
+  gulong    painted_id;
   GdkFrameClock *clock;
 } Probe;
 
@@ -78,8 +81,12 @@ probe_free (gpointer data)
   g_clear_handle_id (&probe->tick_id, g_source_remove);
   if (probe->clock != NULL)
     {
-      g_signal_handler_disconnect (probe->clock, probe->flush_id);
-      g_signal_handler_disconnect (probe->clock, probe->paint_id);
+      /* A clock that was disposed with its window has no handlers left. */
+      gulong ids[] = { probe->layout_id, probe->paint_id, probe->painted_id };
+
+      for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+        if (g_signal_handler_is_connected (probe->clock, ids[i]))
+          g_signal_handler_disconnect (probe->clock, ids[i]);
       g_object_unref (probe->clock);
     }
   g_array_unref (probe->frames);
@@ -88,24 +95,33 @@ probe_free (gpointer data)
   g_free (probe);
 }
 
+/* A frame's work: from its layout (or its paint, when nothing moved) to the end
+ * of its paint. The frame clock emits only the phases that were asked for. */
 static void
-frame_started (GdkFrameClock *clock,
-               Probe         *probe)
+frame_phase (GdkFrameClock *clock,
+             Probe         *probe)
 {
+  gint64 counter = gdk_frame_clock_get_frame_counter (clock);
+
+  if (probe->frame_start != 0 && probe->frame_counter == counter)
+    return;
   probe->frame_start = g_get_monotonic_time ();
+  probe->frame_counter = counter;
 }
 
 static void
 frame_painted (GdkFrameClock *clock,
                Probe         *probe)
 {
+  gint64 now = g_get_monotonic_time ();
   double ms;
 
   if (probe->frame_start == 0)
     return;
-  ms = (g_get_monotonic_time () - probe->frame_start) / 1000.0;
-  g_array_append_val (probe->frames, ms);
+  ms = (now - probe->frame_start) / 1000.0;
   probe->frame_start = 0;
+  if (now >= probe->measure_from)
+    g_array_append_val (probe->frames, ms);
 }
 
 static gboolean
@@ -115,7 +131,8 @@ tick (gpointer data)
   gint64 now = g_get_monotonic_time ();
   double late = MAX (0, (now - probe->next_tick) / 1000.0);
 
-  g_array_append_val (probe->lateness, late);
+  if (now >= probe->measure_from)
+    g_array_append_val (probe->lateness, late);
   probe->next_tick = now + TICK_MS * 1000;
   return G_SOURCE_CONTINUE;
 }
@@ -127,8 +144,10 @@ window_mapped (GtkWidget *window,
   if (probe->clock != NULL)
     return;
   probe->clock = g_object_ref (gtk_widget_get_frame_clock (window));
-  probe->flush_id = g_signal_connect (probe->clock, "flush-events", G_CALLBACK (frame_started), probe);
-  probe->paint_id = g_signal_connect (probe->clock, "after-paint", G_CALLBACK (frame_painted), probe);
+  probe->layout_id = g_signal_connect (probe->clock, "layout", G_CALLBACK (frame_phase), probe);
+  probe->paint_id = g_signal_connect (probe->clock, "paint", G_CALLBACK (frame_phase), probe);
+  probe->painted_id = g_signal_connect_after (probe->clock, "paint", G_CALLBACK (frame_painted), probe);
+  probe->measure_from = g_get_monotonic_time () + G_USEC_PER_SEC;
   probe->next_tick = g_get_monotonic_time () + TICK_MS * 1000;
   probe->tick_id = g_timeout_add (TICK_MS, tick, probe);
 }

@@ -7,9 +7,9 @@
 G_BEGIN_DECLS
 
 /* When $SWITCHYARD_FRAME_PROBE names a file, measures every frame of @window
- * (from the frame clock's flush-events to after-paint) and how late a 10 ms timer
- * on the main loop runs, and writes one JSON line of statistics to that file when
- * the window is destroyed. Does nothing otherwise. */
+ * (its layout and paint) and how late a 10 ms timer on the main loop runs, from
+ * one second after the window was shown, and writes one JSON line of statistics
+ * to that file when the window is destroyed. Does nothing otherwise. */
 void sy_frame_probe_attach (GtkWindow *window);
 
 G_END_DECLS

@@ -56,16 +56,54 @@ placeholder_page (const char *icon_name,
   return page;
 }
 
+typedef GtkWidget *(*PageNew) (SyServices *services);
+
+static GtkWidget *
+compare_page_new (SyServices *services)
+{
+  return placeholder_page ("view-dual-symbolic", _("Compare Models"),
+                           _("Send one prompt to several models side by side. "
+                             "Coming in a later version."));
+}
+
+static GtkWidget *
+dashboard_page_new (SyServices *services)
+{
+  return placeholder_page ("x-office-spreadsheet-symbolic", _("Dashboard"),
+                           _("Charts of spend and latency from your history. "
+                             "Coming in a later version."));
+}
+
+/* Pages are built when first shown: the window appears without waiting for the
+ * ones the user has not opened. */
 static void
 add_page (SyWindow   *self,
-          GtkWidget  *child,
+          PageNew     page_new,
           const char *name,
           const char *title,
           const char *icon_name)
 {
-  AdwViewStackPage *page = adw_view_stack_add_titled (self->stack, child, name, title);
+  GtkWidget *holder = adw_bin_new ();
+  AdwViewStackPage *page = adw_view_stack_add_titled (self->stack, holder, name, title);
 
+  g_object_set_data (G_OBJECT (holder), "sy-page-new", page_new);
   adw_view_stack_page_set_icon_name (page, icon_name);
+}
+
+static GtkWidget *
+ensure_page (SyWindow  *self,
+             GtkWidget *holder)
+{
+  PageNew page_new;
+
+  if (holder == NULL)
+    return NULL;
+  if (adw_bin_get_child (ADW_BIN (holder)) == NULL)
+    {
+      page_new = g_object_get_data (G_OBJECT (holder), "sy-page-new");
+      adw_bin_set_child (ADW_BIN (holder), page_new (self->services));
+    }
+  return adw_bin_get_child (ADW_BIN (holder));
 }
 
 static void
@@ -102,6 +140,7 @@ page_changed (SyWindow *self)
   GSettings *settings = sy_services_get_settings (self->services);
   const char *name = adw_view_stack_get_visible_child_name (self->stack);
 
+  ensure_page (self, adw_view_stack_get_visible_child (self->stack));
   if (settings != NULL && name != NULL)
     g_settings_set_string (settings, "last-page", name);
 }
@@ -115,22 +154,12 @@ sy_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (sy_window_parent_class)->constructed (object);
 
-  add_page (self, sy_providers_page_new (self->services), "providers", _("Providers"),
-            "dialog-password-symbolic");
-  add_page (self, placeholder_page ("view-dual-symbolic", _("Compare Models"),
-                                    _("Send one prompt to several models side by side. "
-                                      "Coming in a later version.")),
-            "compare", _("Compare"), "view-dual-symbolic");
-  add_page (self, sy_activity_page_new (self->services), "activity", _("Activity"),
-            "network-transmit-receive-symbolic");
-  add_page (self, placeholder_page ("x-office-spreadsheet-symbolic", _("Dashboard"),
-                                    _("Charts of spend and latency from your history. "
-                                      "Coming in a later version.")),
-            "dashboard", _("Dashboard"), "x-office-spreadsheet-symbolic");
-  add_page (self, sy_profiles_page_new (self->services), "profiles", _("Profiles"),
-            "view-list-ordered-symbolic");
-  add_page (self, sy_endpoint_page_new (self->services), "endpoint", _("Endpoint"),
-            "network-server-symbolic");
+  add_page (self, sy_providers_page_new, "providers", _("Providers"), "dialog-password-symbolic");
+  add_page (self, compare_page_new, "compare", _("Compare"), "view-dual-symbolic");
+  add_page (self, sy_activity_page_new, "activity", _("Activity"), "network-transmit-receive-symbolic");
+  add_page (self, dashboard_page_new, "dashboard", _("Dashboard"), "x-office-spreadsheet-symbolic");
+  add_page (self, sy_profiles_page_new, "profiles", _("Profiles"), "view-list-ordered-symbolic");
+  add_page (self, sy_endpoint_page_new, "endpoint", _("Endpoint"), "network-server-symbolic");
 
   if (settings != NULL)
     {
@@ -144,6 +173,7 @@ sy_window_constructed (GObject *object)
       if (adw_view_stack_get_child_by_name (self->stack, last) != NULL)
         adw_view_stack_set_visible_child_name (self->stack, last);
     }
+  ensure_page (self, adw_view_stack_get_visible_child (self->stack));
   g_signal_connect_object (self->stack, "notify::visible-child-name",
                            G_CALLBACK (page_changed), self, G_CONNECT_SWAPPED);
 
@@ -180,7 +210,6 @@ sy_window_dispose (GObject *object)
 {
   SyWindow *self = SY_WINDOW (object);
 
-  save_window_state (self);
   /* The switchers let go of the stack before it goes: libadwaita 1.2 crashes
    * when a switcher outlives the stack's pages model. */
   if (self->switcher_title != NULL)
@@ -190,6 +219,15 @@ sy_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_WINDOW);
 
   G_OBJECT_CLASS (sy_window_parent_class)->dispose (object);
+}
+
+/* Closed, hidden to keep serving, or destroyed by Quit: the size is saved while
+ * the window still has one. */
+static void
+sy_window_unrealize (GtkWidget *widget)
+{
+  save_window_state (SY_WINDOW (widget));
+  GTK_WIDGET_CLASS (sy_window_parent_class)->unrealize (widget);
 }
 
 static gboolean
@@ -266,6 +304,7 @@ sy_window_class_init (SyWindowClass *klass)
   object_class->set_property = sy_window_set_property;
   object_class->get_property = sy_window_get_property;
   window_class->close_request = sy_window_close_request;
+  widget_class->unrealize = sy_window_unrealize;
 
   properties[PROP_SERVICES] =
     g_param_spec_object ("services", NULL, NULL, SY_TYPE_SERVICES,
@@ -328,7 +367,7 @@ sy_window_get_page (SyWindow   *self,
                     const char *name)
 {
   g_return_val_if_fail (SY_IS_WINDOW (self), NULL);
-  return adw_view_stack_get_child_by_name (self->stack, name);
+  return ensure_page (self, adw_view_stack_get_child_by_name (self->stack, name));
 }
 
 void

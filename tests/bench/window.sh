@@ -43,11 +43,9 @@ if [ "${1:-}" = "--inner" ]; then
     printf '[io/github/switchyard/Switchyard]\nlast-page=%s\n' "'$1'" \
       >"$XDG_CONFIG_HOME/glib-2.0/settings/keyfile"
   }
+  # SIGTERM quits like Ctrl+Q (the window is destroyed, the probe written).
   quit_app () {
-    xdotool search --onlyvisible --name '^Switchyard$' windowactivate --sync key --clearmodifiers ctrl+q \
-      >/dev/null 2>&1 || true
-    for _ in $(seq 500); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.01; done
-    kill "$1" 2>/dev/null || true
+    kill -TERM "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
   }
 
@@ -104,8 +102,8 @@ for tool in xvfb-run xdotool dbus-run-session gnome-keyring-daemon python3 curl;
   command -v "$tool" >/dev/null 2>&1 || { echo "window.sh: $tool is missing (make deps-bench)" >&2; exit 2; }
 done
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-bench-window.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT
-xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- bash "$0" --inner "$BUILD_DIR" "$OUT"
+[ -n "${BENCH_KEEP:-}" ] || trap 'rm -rf "$OUT"' EXIT
+xvfb-run -a -s "-screen 0 1400x900x24 -noreset" dbus-run-session -- bash "$0" --inner "$BUILD_DIR" "$OUT"
 
 median=$(sort -n "$OUT/launch_ms" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 mb () { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
