@@ -199,13 +199,9 @@ toast (SyProvidersPage *self,
        const char      *message)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autofree char *escaped = NULL;
 
-  if (!SY_IS_WINDOW (root))
-    return;
-  /* An AdwToast 1.2 title is Pango markup; provider names and errors are text. */
-  escaped = g_markup_escape_text (message, -1);
-  sy_window_add_toast (SY_WINDOW (root), escaped);
+  if (SY_IS_WINDOW (root))
+    sy_window_add_toast (SY_WINDOW (root), message);
 }
 
 /* "sk-…abcd": the vendor prefix, which is no secret, and the last four characters. */

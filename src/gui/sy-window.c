@@ -374,6 +374,10 @@ void
 sy_window_add_toast (SyWindow   *self,
                      const char *message)
 {
+  g_autofree char *escaped = NULL;
+
   g_return_if_fail (SY_IS_WINDOW (self));
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+  /* An AdwToast 1.2 title is Pango markup; names and error messages are text. */
+  escaped = g_markup_escape_text (message, -1);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
 }

@@ -21,6 +21,7 @@ void        sy_window_show_page      (SyWindow       *self,
                                       const char     *name);
 GtkWidget  *sy_window_get_page       (SyWindow       *self,
                                       const char     *name);
+/* @message is plain text. */
 void        sy_window_add_toast      (SyWindow       *self,
                                       const char     *message);
 
