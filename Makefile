@@ -26,7 +26,7 @@ BUILD_DEPS := meson ninja-build pkg-config gcc libglib2.0-dev libglib2.0-bin \
 # node and npm are checked by command, not package (see deps-check below).
 TEST_DEPS := gnome-keyring dbus dbus-daemon dbus-x11 sqlite3 xvfb xauth openssl \
              ca-certificates python3
-BENCH_DEPS := wrk nginx-light procps
+BENCH_DEPS := wrk nginx-light procps curl sqlite3 xvfb xauth xdotool dbus dbus-daemon gnome-keyring python3
 # libFuzzer and the sanitizer runtimes for clang 14 are in libclang-rt-14-dev, only
 # a Recommends of clang-14; llvm provides the llvm-symbolizer that ASan's reports use.
 FUZZ_DEPS := clang libclang-rt-14-dev llvm

@@ -85,6 +85,8 @@ format_cost (const SyActivityItem *self)
 
   if (!self->finished)
     return g_strdup ("");
+  if (!r->cost_known && r->prompt_tokens < 0 && r->completion_tokens < 0)
+    return g_strdup ("—");
   if (!r->cost_known)
     /* Translators: the cost of a request whose price is unknown */
     return g_strdup (_("unknown"));

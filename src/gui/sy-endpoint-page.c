@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sy-a11y.h"
 #include "sy-endpoint-page.h"
 #include "sy-json.h"
 #include "sy-window.h"
@@ -459,8 +460,7 @@ add_snippets (SyEndpointPage *self)
       g_autofree char *tooltip = g_strdup_printf (_("Copy the %s Snippet"), titles[i]);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), titles[i]);
-      /* libadwaita 1.2 names only the expander's inner header row. */
-      gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, titles[i], -1);
+      sy_a11y_name_expander_row (ADW_EXPANDER_ROW (row), titles[i]);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitles[i]);
 
       gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);

@@ -9,6 +9,7 @@
 
 #include "sy-json.h"
 #include "sy-model-row.h"
+#include "sy-a11y.h"
 #include "sy-profiles-page.h"
 #include "sy-window.h"
 
@@ -1808,6 +1809,8 @@ static void
 sy_profiles_page_init (SyProfilesPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sy_a11y_name_expander_row (self->providers_row,
+                             adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->providers_row)));
 
   self->cancellable = g_cancellable_new ();
   self->provider_checks = g_ptr_array_new ();

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sy-json.h"
+#include "sy-a11y.h"
 #include "sy-providers-page.h"
 #include "sy-window.h"
 
@@ -1007,6 +1008,7 @@ set_row_names (ProviderRow *row)
   g_autofree char *test = NULL;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row->row), row->name);
+  sy_a11y_name_expander_row (row->row, row->name);
   /* Translators: %s is a provider name */
   remove_key = g_strdup_printf (_("Remove the %s key from the keyring"), row->name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row->remove_key_button),
@@ -1065,6 +1067,7 @@ add_row (SyProvidersPage     *self,
   row->key_entry = ADW_PASSWORD_ENTRY_ROW (widget);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (widget), _("API Key"));
   adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (widget), TRUE);
+  sy_a11y_name_entry_buttons (ADW_ENTRY_ROW (widget));
   g_signal_connect_swapped (widget, "apply", G_CALLBACK (key_applied), row);
   adw_expander_row_add_row (row->row, widget);
 

@@ -410,3 +410,7 @@ if [ -x "$BUILD_DIR/tests/bench-plan" ]; then
   printf '%-52s %10s %10s %6s\n' "  spend seeded from history (ms, info)" \
          "$(awk '/^budget_seed_ms/ { print $2 }' "$TMP/plan.out")" "" ""
 fi
+
+# --- the window ------------------------------------------------------------
+# Time to appear, memory at idle, Activity's frames at 100 requests/s.
+bash "$HERE/window.sh" "$BUILD_DIR" || echo "window benchmark failed (see above)"

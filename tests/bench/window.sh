@@ -23,7 +23,10 @@ if [ "${1:-}" = "--inner" ]; then
   MOCK="$BUILD_DIR/tests/mock-upstream"
   HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
   LOAD_SECONDS=${BENCH_LOAD_SECONDS:-10}
-  eval "$(printf x | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+  # The keyring keeps its files in the bench's own home, not the user's.
+  mkdir -p "$OUT/keyring-home"
+  eval "$(printf x | HOME="$OUT/keyring-home" XDG_DATA_HOME="$OUT/keyring-home" \
+               gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
   export GNOME_KEYRING_CONTROL
 
   now_ms () { echo $(( $(date +%s%N) / 1000000 )); }
