@@ -35,6 +35,18 @@ SyGuiTest *
 sy_gui_test_new (const char *config_json,
                  SyTestProc *mock)
 {
+  SyGuiTest *test = sy_gui_test_new_services (config_json, mock);
+
+  test->window = g_object_ref_sink (sy_window_new (NULL, test->services));
+  gtk_window_present (GTK_WINDOW (test->window));
+  sy_gui_test_run_for (100);
+  return test;
+}
+
+SyGuiTest *
+sy_gui_test_new_services (const char *config_json,
+                          SyTestProc *mock)
+{
   SyGuiTest *test = g_new0 (SyGuiTest, 1);
   g_autoptr(GError) error = NULL;
   g_autoptr(SyCatalog) catalog = NULL;
@@ -63,9 +75,6 @@ sy_gui_test_new (const char *config_json,
   keys = sy_keys_new ();
   settings = test_settings ();
   test->services = sy_services_new (catalog, config, keys, test->db_path, settings);
-  test->window = g_object_ref_sink (sy_window_new (NULL, test->services));
-  gtk_window_present (GTK_WINDOW (test->window));
-  sy_gui_test_run_for (100);
   return test;
 }
 
@@ -84,7 +93,8 @@ sy_gui_test_free (SyGuiTest *test)
     return;
   endpoint = sy_services_get_endpoint (test->services);
   sy_gui_test_wait (endpoint_stopped, endpoint, 30, "the endpoint to settle");
-  gtk_window_destroy (GTK_WINDOW (test->window));
+  if (test->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (test->window));
   g_clear_object (&test->window);
   sy_endpoint_shutdown (endpoint);
   sy_gui_test_run_for (50);

@@ -27,6 +27,9 @@ typedef struct {
  * on a memory backend) and presents the real window. The endpoint is not started. */
 SyGuiTest  *sy_gui_test_new           (const char *config_json,
                                        SyTestProc *mock);
+/* The same without a window (@window NULL): for tests of the application. */
+SyGuiTest  *sy_gui_test_new_services  (const char *config_json,
+                                       SyTestProc *mock);
 /* Closes the window, stops the endpoint, removes the temp dir. */
 void        sy_gui_test_free          (SyGuiTest  *test);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyGuiTest, sy_gui_test_free)
