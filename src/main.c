@@ -6,6 +6,7 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <stdio.h>
 
@@ -195,8 +196,11 @@ route_explain (const char *config_path,
   plan = sy_planner_plan (config, stats, budget, facts, g_get_real_time (), -1);
   explanation = plan->explanation;
 
-  g_print (_("Request: model \"%s\", about %" G_GINT64_FORMAT " prompt tokens%s%s\n"), model,
-           facts->prompt_tokens, tools ? _(", with tools") : "", images ? _(", with an image") : "");
+  g_print (_("Request: model \"%s\", about %" PRId64 " prompt tokens\n"), model, (int64_t) facts->prompt_tokens);
+  if (tools)
+    g_print ("%s\n", _("  The request offers tools."));
+  if (images)
+    g_print ("%s\n", _("  The request carries an image."));
   if (sy_json_get_string (explanation, "rule") != NULL)
     g_print (_("Rule: %s\n"), sy_json_get_string (explanation, "rule"));
   if (sy_json_get_string (explanation, "alias") != NULL)
@@ -229,7 +233,7 @@ route_explain (const char *config_path,
         g_print ("  %-45s %s\n", sy_json_get_string (candidate, "model"), score_text);
     }
   if (sy_json_get_int (explanation, "more", 0) > 0)
-    g_print (_("  … and %" G_GINT64_FORMAT " more\n"), sy_json_get_int (explanation, "more", 0));
+    g_print (_("  … and %" PRId64 " more\n"), (int64_t) sy_json_get_int (explanation, "more", 0));
   {
     JsonArray *budgets = sy_json_get_array (explanation, "budget");
 

@@ -834,9 +834,10 @@ continuation_new (SyExchange *ex)
       json_object_set_string_member (assistant, "content", ex->rescue_text->str);
       json_array_add_object_element (messages, assistant);
       json_object_set_string_member (user, "role", "user");
+      /* Said to the model, not to the user: not translated. */
       json_object_set_string_member (user, "content",
-                                     _("Continue exactly where your previous answer stopped, "
-                                       "without repeating anything."));
+                                     "Continue exactly where your previous answer stopped, "
+                                     "without repeating anything.");
       json_array_add_object_element (messages, user);
     }
   json_object_set_array_member (request, "messages", messages);

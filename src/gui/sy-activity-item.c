@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "sy-activity-item.h"
 
@@ -74,8 +75,8 @@ format_tokens (const SyHistoryRecord *r)
   if (r->prompt_tokens < 0 && r->completion_tokens < 0)
     return g_strdup ("—");
   /* Translators: prompt tokens → completion tokens */
-  return g_strdup_printf (_("%" G_GINT64_FORMAT " → %" G_GINT64_FORMAT),
-                          MAX (r->prompt_tokens, 0), MAX (r->completion_tokens, 0));
+  return g_strdup_printf (_("%" PRId64 " → %" PRId64),
+                          (int64_t) MAX (r->prompt_tokens, 0), (int64_t) MAX (r->completion_tokens, 0));
 }
 
 static char *
