@@ -58,6 +58,22 @@ static const char * const migrations[] = {
   "CREATE INDEX requests_started_at ON requests(started_at);"
   "CREATE INDEX requests_provider_model ON requests(provider, model, started_at);"
   "CREATE INDEX requests_status ON requests(status);",
+  /* 2: comparisons from the window's Compare page, and the user's ratings. A
+   * rating may be written before its comparison (both come from worker threads),
+   * so no foreign key. */
+  "CREATE TABLE comparisons ("
+  "  id          TEXT PRIMARY KEY,"
+  "  created_at  INTEGER NOT NULL,"         /* µs since the epoch, UTC */
+  "  body        TEXT NOT NULL"              /* JSON object */
+  ");"
+  "CREATE INDEX comparisons_created_at ON comparisons(created_at);"
+  "CREATE TABLE ratings ("
+  "  comparison_id TEXT NOT NULL,"
+  "  model         TEXT NOT NULL,"           /* provider/model */
+  "  score         INTEGER NOT NULL,"        /* 1 to 5 */
+  "  rated_at      INTEGER NOT NULL,"
+  "  PRIMARY KEY (comparison_id, model)"
+  ");",
 };
 
 #define SCHEMA_VERSION ((gint64) G_N_ELEMENTS (migrations))
@@ -1062,4 +1078,171 @@ sy_history_read_count (const char  *path,
   sqlite3_close (db);
 
   return ok;
+}
+
+/* ------------------------------------------------------------ comparisons */
+
+void
+sy_comparison_row_free (SyComparisonRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->id);
+  g_free (row->json);
+  g_free (row);
+}
+
+/* One statement on a write connection of its own (the writer thread holds
+ * another; the busy timeout waits for it): prepare, the caller binds, then
+ * step_and_close () runs it in autocommit and closes. */
+static sqlite3_stmt *
+prepare_write (const char  *path,
+               const char  *sql,
+               sqlite3    **out_db,
+               GError     **error)
+{
+  sqlite3 *db = open_write_connection (path, error);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (db == NULL)
+    return NULL;
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      sy_history_set_sqlite_error (error, db, rc, path);
+      sqlite3_close (db);
+      return NULL;
+    }
+  *out_db = db;
+  return stmt;
+}
+
+static gboolean
+step_and_close (sqlite3       *db,
+                sqlite3_stmt  *stmt,
+                const char    *path,
+                GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE)
+    sy_history_set_sqlite_error (error, db, rc, path);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return rc == SQLITE_DONE;
+}
+
+gboolean
+sy_history_save_comparison (const char  *path,
+                            const char  *id,
+                            gint64       created_at_us,
+                            const char  *json,
+                            GError     **error)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (path != NULL && id != NULL && json != NULL, FALSE);
+
+  stmt = prepare_write (path,
+                        "INSERT INTO comparisons (id, created_at, body) VALUES (?1, ?2, ?3)"
+                        " ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                        &db, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, created_at_us);
+  sqlite3_bind_text (stmt, 3, json, -1, SQLITE_STATIC);
+  return step_and_close (db, stmt, path, error);
+}
+
+gboolean
+sy_history_save_rating (const char  *path,
+                        const char  *comparison_id,
+                        const char  *model,
+                        int          score,
+                        GError     **error)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (path != NULL && comparison_id != NULL && model != NULL, FALSE);
+
+  if (score <= 0)
+    stmt = prepare_write (path, "DELETE FROM ratings WHERE comparison_id = ?1 AND model = ?2",
+                          &db, error);
+  else
+    stmt = prepare_write (path,
+                          "INSERT INTO ratings (comparison_id, model, score, rated_at)"
+                          " VALUES (?1, ?2, ?3, ?4)"
+                          " ON CONFLICT (comparison_id, model) DO UPDATE SET"
+                          " score = excluded.score, rated_at = excluded.rated_at",
+                          &db, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, comparison_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, model, -1, SQLITE_STATIC);
+  if (score > 0)
+    {
+      sqlite3_bind_int (stmt, 3, MIN (score, 5));
+      sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
+    }
+  return step_and_close (db, stmt, path, error);
+}
+
+GPtrArray *
+sy_history_read_comparisons (const char  *path,
+                             guint        limit,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) sy_comparison_row_free);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 version = 0;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!sy_history_open_read_only (path, &db, error))
+    return NULL;
+  if (db == NULL)
+    return g_steal_pointer (&rows);
+  /* A history from before comparisons has none. */
+  if (!query_int (db, "PRAGMA user_version", path, &version, error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+  if (version < 2)
+    {
+      sqlite3_close (db);
+      return g_steal_pointer (&rows);
+    }
+
+  rc = sqlite3_prepare_v2 (db, "SELECT id, created_at, body FROM comparisons"
+                               " ORDER BY created_at DESC, id DESC LIMIT ?1", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, limit > 0 ? (gint64) limit : -1);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          SyComparisonRow *row = g_new0 (SyComparisonRow, 1);
+
+          row->id = column_text (stmt, 0);
+          row->created_at_us = sqlite3_column_int64 (stmt, 1);
+          row->json = column_text (stmt, 2);
+          g_ptr_array_add (rows, row);
+        }
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sy_history_set_sqlite_error (error, db, rc, path);
+      sqlite3_finalize (stmt);
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return g_steal_pointer (&rows);
 }

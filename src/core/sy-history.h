@@ -102,4 +102,33 @@ gboolean   sy_history_read_count  (const char  *path,
                                    gint64      *out_count,
                                    GError     **error);
 
+/* Comparisons from the window's Compare page and the user's ratings of them.
+ * Blocking, on any thread (each call opens its own connection; SQLite's
+ * busy timeout waits for the writer thread). */
+
+typedef struct {
+  char   *id;
+  gint64  created_at_us;
+  char   *json;           /* the comparison as the window saved it */
+} SyComparisonRow;
+
+void       sy_comparison_row_free (SyComparisonRow *row);
+
+/* Creates or replaces comparison @id. */
+gboolean   sy_history_save_comparison  (const char  *path,
+                                        const char  *id,
+                                        gint64       created_at_us,
+                                        const char  *json,
+                                        GError     **error);
+/* The newest @limit comparisons (0: all), newest first: SyComparisonRow *. */
+GPtrArray *sy_history_read_comparisons (const char  *path,
+                                        guint        limit,
+                                        GError     **error);
+/* @model's score in comparison @comparison_id (1 to 5; 0 removes it). */
+gboolean   sy_history_save_rating      (const char  *path,
+                                        const char  *comparison_id,
+                                        const char  *model,
+                                        int          score,
+                                        GError     **error);
+
 G_END_DECLS

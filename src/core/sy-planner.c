@@ -1050,16 +1050,37 @@ score_fastest (Planner    *p,
     }
 }
 
-/* "best" ranks by the user's ratings from Compare; until history holds ratings,
- * the catalog's own order (flagships first per provider) stands in for them. */
+/* "best" ranks by the user's ratings from Compare (Elo, higher first; a model
+ * never judged counts as a newcomer, SY_RATING_START). Until the user judged any
+ * of the candidates, the catalog's own order (flagships first per provider)
+ * stands in for them. */
 static void
-score_best (GPtrArray *kept)
+score_best (Planner   *p,
+            GPtrArray *kept,
+            gboolean  *descending)
 {
+  SyRatings *ratings = p->stats != NULL ? sy_stats_get_ratings (p->stats) : NULL;
+  gboolean any_judged = FALSE;
+
+  for (guint i = 0; ratings != NULL && i < kept->len && !any_judged; i++)
+    {
+      Candidate *candidate = g_ptr_array_index (kept, i);
+      any_judged = sy_ratings_lookup (ratings, candidate->choice->id) != NULL;
+    }
+
+  *descending = any_judged;
   for (guint i = 0; i < kept->len; i++)
     {
       Candidate *candidate = g_ptr_array_index (kept, i);
 
-      if (candidate->choice->rank > 0)
+      if (any_judged)
+        {
+          const SyRating *rating = sy_ratings_lookup (ratings, candidate->choice->id);
+
+          candidate->score = rating != NULL ? rating->elo : SY_RATING_START;
+          candidate->scored = TRUE;
+        }
+      else if (candidate->choice->rank > 0)
         {
           candidate->score = candidate->choice->rank - 1;
           candidate->scored = TRUE;
@@ -1138,7 +1159,7 @@ order_candidates (Planner    *p,
     }
   else if (g_strcmp0 (strategy, "best") == 0)
     {
-      score_best (kept);
+      score_best (p, kept, &descending);
     }
   else if (g_strcmp0 (strategy, "balance") == 0)
     {

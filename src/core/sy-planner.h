@@ -38,6 +38,7 @@
 #include <json-glib/json-glib.h>
 
 #include "sy-config.h"
+#include "sy-ratings.h"
 
 G_BEGIN_DECLS
 
@@ -90,6 +91,12 @@ void      sy_stats_set_health (SyStats *stats,
                                guint    failures,
                                double   window_s,
                                double   cooldown_s);
+
+/* The user's ratings from Compare, for the "best" strategy (takes @ratings; NULL
+ * forgets them). */
+void       sy_stats_set_ratings (SyStats   *stats,
+                                 SyRatings *ratings);
+SyRatings *sy_stats_get_ratings (SyStats   *stats);
 
 /* Seeds from the history database (read-only; the last 100 requests of every
  * provider+model in the last 30 days). A missing file is no error. Call before

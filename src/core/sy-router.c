@@ -96,6 +96,8 @@ struct _SyExchange
   gboolean              rescue_allowed;  /* the plan's profile asks for mid-stream rescue */
   gboolean              stream;
   gboolean              store_bodies;   /* read from config once, not per chunk */
+  gboolean              keep_record;    /* sy_exchange_get_record () wanted */
+  SyHistoryRecord      *record;         /* the final record, when kept */
   gint64                started_at_us;
   gint64                t0;
 
@@ -281,7 +283,17 @@ load_measurements (SyRouter *self)
       g_clear_error (&error);
     }
   if (!sy_budget_seed (self->budget, db_path, &error) && error != NULL)
-    g_warning ("Spend from %s: %s", db_path, error->message);
+    {
+      g_warning ("Spend from %s: %s", db_path, error->message);
+      g_clear_error (&error);
+    }
+  {
+    SyRatings *ratings = sy_ratings_new ();
+
+    if (!sy_ratings_seed (ratings, db_path, &error) && error != NULL)
+      g_warning ("Ratings from %s: %s", db_path, error->message);
+    sy_stats_set_ratings (self->stats, ratings);
+  }
 }
 
 SyRouter *
@@ -324,6 +336,14 @@ sy_router_set_config (SyRouter *self,
 
   g_set_object (&self->config, config);
   load_ca_files (self);
+}
+
+void
+sy_router_set_ratings (SyRouter  *self,
+                       SyRatings *ratings)
+{
+  g_return_if_fail (SY_IS_ROUTER (self));
+  sy_stats_set_ratings (self->stats, ratings);
 }
 
 void
@@ -596,6 +616,7 @@ sy_exchange_unref (SyExchange *ex)
   g_free (ex->profile);
   g_free (ex->profile_header);
   g_free (ex->route_json);
+  g_clear_pointer (&ex->record, sy_history_record_free);
   g_free (ex->route_summary);
   g_free (ex->model);
   g_free (ex->last_type);
@@ -973,7 +994,7 @@ record_history (SyExchange *ex)
   SyHistoryRecord *record;
   gint64 now = g_get_monotonic_time ();
 
-  if (ex->router->history == NULL && ex->router->observer == NULL)
+  if (ex->router->history == NULL && ex->router->observer == NULL && !ex->keep_record)
     return;
 
   record = sy_history_record_new ();
@@ -1029,6 +1050,8 @@ record_history (SyExchange *ex)
 
   if (ex->router->observer != NULL)
     ex->router->observer (record, ex->router->observer_data);
+  if (ex->keep_record)
+    ex->record = sy_history_record_copy (record);
   if (ex->router->history != NULL)
     sy_history_record (ex->router->history, record);
   else
@@ -1187,6 +1210,20 @@ plan_exchange (SyExchange *ex)
       g_ptr_array_add (ex->plan, candidate_new (entry->provider_id, entry->model));
     }
   return add_requested_fallbacks (ex, facts);
+}
+
+void
+sy_exchange_keep_record (SyExchange *ex)
+{
+  g_return_if_fail (ex != NULL);
+  ex->keep_record = TRUE;
+}
+
+const SyHistoryRecord *
+sy_exchange_get_record (SyExchange *ex)
+{
+  g_return_val_if_fail (ex != NULL, NULL);
+  return ex->record;
 }
 
 void

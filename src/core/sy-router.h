@@ -9,6 +9,7 @@
 #include "sy-cost.h"
 #include "sy-history.h"
 #include "sy-keys.h"
+#include "sy-ratings.h"
 #include "sy-translate.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,11 @@ void        sy_router_cancel_all (SyRouter *self);
  * requests in flight keep the providers they were planned with. */
 void        sy_router_set_config (SyRouter *self,
                                   SyConfig *config);
+
+/* The user's ratings for the "best" strategy, from the next request on (takes
+ * @ratings). */
+void        sy_router_set_ratings (SyRouter  *self,
+                                   SyRatings *ratings);
 
 /* Live requests for a window, called on the router thread: once when a request
  * arrives (@record has the id, time, client, surface, requested model and
@@ -92,6 +98,10 @@ void        sy_exchange_unref  (SyExchange *exchange);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyExchange, sy_exchange_unref)
 
 void        sy_exchange_start  (SyExchange *exchange);
+/* Before sy_exchange_start (): keep the final history record, for the sink's
+ * done () to read with sy_exchange_get_record () (NULL before the end). */
+void        sy_exchange_keep_record (SyExchange *exchange);
+const SyHistoryRecord *sy_exchange_get_record (SyExchange *exchange);
 /* The client went away: cancel upstream, record 499. */
 void        sy_exchange_client_gone (SyExchange *exchange);
 

@@ -69,6 +69,7 @@ struct _SyStats
 {
   /* "provider/model" → Entry */
   GHashTable *entries;
+  SyRatings  *ratings;     /* from Compare, may be NULL */
 
   /* health settings */
   guint  failures;
@@ -334,7 +335,25 @@ sy_stats_free (SyStats *stats)
     return;
 
   g_clear_pointer (&stats->entries, g_hash_table_unref);
+  g_clear_pointer (&stats->ratings, sy_ratings_free);
   g_free (stats);
+}
+
+void
+sy_stats_set_ratings (SyStats   *stats,
+                      SyRatings *ratings)
+{
+  g_return_if_fail (stats != NULL);
+
+  g_clear_pointer (&stats->ratings, sy_ratings_free);
+  stats->ratings = ratings;
+}
+
+SyRatings *
+sy_stats_get_ratings (SyStats *stats)
+{
+  g_return_val_if_fail (stats != NULL, NULL);
+  return stats->ratings;
 }
 
 void

@@ -9,6 +9,7 @@
 #include "sy-activity-item.h"
 #include "sy-endpoint.h"
 #include "sy-history.h"
+#include "sy-json.h"
 #include "sy-server.h"
 
 /* The live list keeps the newest requests; older ones are in the history. */
@@ -23,6 +24,7 @@ struct _SyEndpoint
   SyConfig   *config;
   SyHistory  *history;     /* opened by the first start, on a worker thread */
   SyServer   *server;      /* while running */
+  SyServer   *quiet;       /* a router that does not listen, for runs while stopped */
   GListStore *activity;
   GHashTable *items;       /* request id → SyActivityItem, those in @activity */
 
@@ -32,6 +34,8 @@ struct _SyEndpoint
   char       *error;
   guint       port;
   gboolean    busy;
+  gboolean    quiet_starting;
+  GPtrArray  *waiting_runs;   /* PendingRun *, until the quiet router runs */
 
   /* router thread → main thread: records waiting for the idle below */
   GMutex      pending_lock;
@@ -60,6 +64,7 @@ sy_endpoint_dispose (GObject *object)
 
   sy_endpoint_shutdown (self);
   g_clear_handle_id (&self->pending_idle, g_source_remove);
+  g_clear_pointer (&self->waiting_runs, g_ptr_array_unref);
 
   G_OBJECT_CLASS (sy_endpoint_parent_class)->dispose (object);
 }
@@ -172,6 +177,8 @@ sy_endpoint_set_config (SyEndpoint *self,
   g_set_object (&self->config, config);
   if (self->server != NULL)
     sy_server_set_config (self->server, config);
+  if (self->quiet != NULL)
+    sy_server_set_config (self->quiet, config);
 }
 
 /* ------------------------------------------------------------ live activity */
@@ -287,6 +294,7 @@ typedef struct {
   char      *history_path;
   SyServer  *server;
   gpointer   endpoint;   /* the observer's data; the endpoint outlives the server */
+  int        port;       /* -1: the config's; SY_SERVER_NO_LISTEN for runs only */
 } StartData;
 
 static void
@@ -298,6 +306,359 @@ start_data_free (StartData *data)
   g_clear_object (&data->server);
   g_free (data->history_path);
   g_free (data);
+}
+
+static void start_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable);
+
+/* ------------------------------------------------------------------ runs */
+
+typedef struct {
+  JsonObject     *request;
+  SyRunSink       sink;
+  gpointer        data;
+  GDestroyNotify  destroy;
+  GCancellable   *cancellable;
+} PendingRun;
+
+static void
+pending_run_free (gpointer data)
+{
+  PendingRun *run = data;
+
+  json_object_unref (run->request);
+  g_clear_object (&run->cancellable);
+  g_free (run);
+}
+
+#define RUN_CLIENT "Switchyard Compare"
+
+static void
+pending_run_fail (PendingRun *run,
+                  const char *message)
+{
+  run->sink.finished (NULL, message, run->data);
+  if (run->destroy != NULL)
+    run->destroy (run->data);
+}
+
+static void
+quiet_started (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SyEndpoint *self = SY_ENDPOINT (source);
+  StartData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = g_steal_pointer (&self->waiting_runs);
+
+  self->quiet_starting = FALSE;
+  if (data->history != NULL && self->history == NULL)
+    self->history = g_object_ref (data->history);
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      self->quiet = g_steal_pointer (&data->server);
+      if (self->config != data->config)
+        sy_server_set_config (self->quiet, self->config);
+    }
+
+  for (guint i = 0; runs != NULL && i < runs->len; i++)
+    {
+      PendingRun *run = g_ptr_array_index (runs, i);
+      SyServer *server = self->server != NULL ? self->server : self->quiet;
+
+      if (server != NULL)
+        sy_server_run (server, run->request, RUN_CLIENT, &run->sink, run->data, run->destroy,
+                       run->cancellable);
+      else
+        pending_run_fail (run, error != NULL ? error->message : _("The router could not start"));
+    }
+}
+
+void
+sy_endpoint_run (SyEndpoint      *self,
+                 JsonObject      *hub_request,
+                 const SyRunSink *sink,
+                 gpointer         data,
+                 GDestroyNotify   destroy,
+                 GCancellable    *cancellable)
+{
+  g_autoptr(GTask) worker = NULL;
+  PendingRun *run;
+  StartData *start;
+
+  g_return_if_fail (SY_IS_ENDPOINT (self));
+  g_return_if_fail (hub_request != NULL && sink != NULL && sink->finished != NULL);
+
+  if (self->server != NULL || self->quiet != NULL)
+    {
+      sy_server_run (self->server != NULL ? self->server : self->quiet, hub_request, RUN_CLIENT,
+                     sink, data, destroy, cancellable);
+      return;
+    }
+
+  /* The endpoint is off: a router that does not listen serves the window. */
+  run = g_new0 (PendingRun, 1);
+  run->request = json_object_ref (hub_request);
+  run->sink = *sink;
+  run->data = data;
+  run->destroy = destroy;
+  run->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  if (self->waiting_runs == NULL)
+    self->waiting_runs = g_ptr_array_new_with_free_func (pending_run_free);
+  g_ptr_array_add (self->waiting_runs, run);
+  if (self->quiet_starting)
+    return;
+
+  self->quiet_starting = TRUE;
+  start = g_new0 (StartData, 1);
+  start->config = g_object_ref (self->config);
+  start->keys = g_object_ref (self->keys);
+  start->history = self->history != NULL ? g_object_ref (self->history) : NULL;
+  start->history_path = g_strdup (self->history_path);
+  start->endpoint = self;
+  start->port = SY_SERVER_NO_LISTEN;
+  worker = g_task_new (self, NULL, quiet_started, NULL);
+  g_task_set_task_data (worker, start, (GDestroyNotify) start_data_free);
+  g_task_run_in_thread (worker, start_worker);
+}
+
+/* ----------------------------------------------- comparisons and ratings */
+
+typedef struct {
+  char   *path;
+  char   *id;
+  char   *model;
+  char   *json;
+  gint64  created_at_us;
+  int     score;
+  guint   limit;
+} HistoryJob;
+
+static void
+history_job_free (gpointer data)
+{
+  HistoryJob *job = data;
+
+  g_free (job->path);
+  g_free (job->id);
+  g_free (job->model);
+  g_free (job->json);
+  g_free (job);
+}
+
+static GTask *
+history_task (SyEndpoint          *self,
+              gpointer             tag,
+              HistoryJob          *job,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  job->path = g_strdup (self->history_path);
+  g_task_set_task_data (task, job, history_job_free);
+  return task;
+}
+
+static void
+save_comparison_worker (GTask        *task,
+                        gpointer      source,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  GError *error = NULL;
+
+  if (sy_history_save_comparison (job->path, job->id, job->created_at_us, job->json, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+sy_endpoint_save_comparison_async (SyEndpoint          *self,
+                                   const char          *id,
+                                   gint64               created_at_us,
+                                   JsonObject          *comparison,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  HistoryJob *job;
+
+  g_return_if_fail (SY_IS_ENDPOINT (self));
+  g_return_if_fail (id != NULL && comparison != NULL);
+
+  job = g_new0 (HistoryJob, 1);
+  job->id = g_strdup (id);
+  job->created_at_us = created_at_us;
+  node = json_node_init_object (json_node_alloc (), comparison);
+  job->json = sy_json_to_string (node);
+  task = history_task (self, sy_endpoint_save_comparison_async, job, cancellable, callback, user_data);
+  g_task_run_in_thread (task, save_comparison_worker);
+}
+
+gboolean
+sy_endpoint_save_comparison_finish (SyEndpoint    *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+read_ratings_worker (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  g_autoptr(SyRatings) ratings = sy_ratings_new ();
+  GError *error = NULL;
+
+  if (job->model != NULL && !sy_history_save_rating (job->path, job->id, job->model, job->score, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!sy_ratings_seed (ratings, job->path, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&ratings), (GDestroyNotify) sy_ratings_free);
+}
+
+/* A rating in force: every router of this endpoint ranks "best" by it. */
+static void
+rated (GObject      *source,
+       GAsyncResult *result,
+       gpointer      user_data)
+{
+  SyEndpoint *self = SY_ENDPOINT (source);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(SyRatings) ratings = NULL;
+  GError *error = NULL;
+
+  ratings = g_task_propagate_pointer (G_TASK (result), &error);
+  if (ratings == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (self->server != NULL)
+    sy_server_set_ratings (self->server, sy_ratings_copy (ratings));
+  if (self->quiet != NULL)
+    sy_server_set_ratings (self->quiet, sy_ratings_copy (ratings));
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sy_endpoint_rate_async (SyEndpoint          *self,
+                        const char          *comparison_id,
+                        const char          *model,
+                        int                  score,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
+  HistoryJob *job;
+
+  g_return_if_fail (SY_IS_ENDPOINT (self));
+  g_return_if_fail (comparison_id != NULL && model != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sy_endpoint_rate_async);
+  job = g_new0 (HistoryJob, 1);
+  job->id = g_strdup (comparison_id);
+  job->model = g_strdup (model);
+  job->score = score;
+  /* Not cancellable once asked: the user's rating is written. */
+  worker = history_task (self, sy_endpoint_rate_async, job, NULL, rated, g_steal_pointer (&task));
+  g_task_run_in_thread (worker, read_ratings_worker);
+}
+
+gboolean
+sy_endpoint_rate_finish (SyEndpoint    *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+sy_endpoint_read_ratings_async (SyEndpoint          *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SY_IS_ENDPOINT (self));
+
+  task = history_task (self, sy_endpoint_read_ratings_async, g_new0 (HistoryJob, 1), cancellable,
+                       callback, user_data);
+  g_task_run_in_thread (task, read_ratings_worker);
+}
+
+SyRatings *
+sy_endpoint_read_ratings_finish (SyEndpoint    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+read_comparisons_worker (GTask        *task,
+                         gpointer      source,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  GError *error = NULL;
+  GPtrArray *rows = sy_history_read_comparisons (job->path, job->limit, &error);
+
+  if (rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+sy_endpoint_read_comparisons_async (SyEndpoint          *self,
+                                    guint                limit,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  HistoryJob *job;
+
+  g_return_if_fail (SY_IS_ENDPOINT (self));
+
+  job = g_new0 (HistoryJob, 1);
+  job->limit = limit;
+  task = history_task (self, sy_endpoint_read_comparisons_async, job, cancellable, callback, user_data);
+  g_task_run_in_thread (task, read_comparisons_worker);
+}
+
+GPtrArray *
+sy_endpoint_read_comparisons_finish (SyEndpoint    *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -322,7 +683,7 @@ start_worker (GTask        *task,
 
   data->server = sy_server_new (data->config, data->keys, data->history);
   sy_server_set_observer (data->server, observe_request, data->endpoint);
-  if (!sy_server_start (data->server, -1, &error))
+  if (!sy_server_start (data->server, data->port, &error))
     {
       g_clear_object (&data->server);
       g_task_return_error (task, g_steal_pointer (&error));
@@ -412,6 +773,7 @@ sy_endpoint_start_async (SyEndpoint          *self,
   data->history = self->history != NULL ? g_object_ref (self->history) : NULL;
   data->history_path = g_strdup (self->history_path);
   data->endpoint = self;
+  data->port = -1;
 
   set_busy (self, TRUE);
   worker = g_task_new (self, NULL, start_done, g_steal_pointer (&task));
@@ -506,6 +868,11 @@ sy_endpoint_shutdown (SyEndpoint *self)
     {
       sy_server_stop (self->server);
       forget_server (self);
+    }
+  if (self->quiet != NULL)
+    {
+      sy_server_stop (self->quiet);
+      g_clear_object (&self->quiet);
     }
   if (self->history != NULL)
     {

@@ -9,7 +9,7 @@
 #include "sy-guards.h"
 #include "sy-http.h"
 #include "sy-json.h"
-#include "sy-server.h"
+#include "sy-server-private.h"
 #include "sy-surface-anthropic.h"
 #include "sy-surface-openai.h"
 #include "sy-surface-responses.h"
@@ -31,6 +31,7 @@ struct _SyServer
 
   /* router thread only */
   SyRouter     *router;
+  gboolean      stopping;
   SoupServer   *soup_server;
 
   /* start-up handshake */
@@ -349,7 +350,7 @@ router_thread (gpointer data)
   sy_surface_responses_register (self);
 
   port = self->requested_port >= 0 ? (guint) self->requested_port : sy_config_get_port (config);
-  if (!listen_loopback (self, port, &error))
+  if (self->requested_port != SY_SERVER_NO_LISTEN && !listen_loopback (self, port, &error))
     {
       g_mutex_lock (&self->mutex);
       self->start_error = g_steal_pointer (&error);
@@ -369,6 +370,7 @@ router_thread (gpointer data)
 out:
   /* Requests in flight are answered (503) and recorded, and their answers written,
    * before the connections close. */
+  self->stopping = TRUE;
   sy_router_cancel_all (self->router);
   while (g_main_context_iteration (self->context, FALSE))
     ;
@@ -382,6 +384,75 @@ out:
     ;
   g_main_context_pop_thread_default (self->context);
   return NULL;
+}
+
+GMainContext *
+sy_server_ref_context (SyServer *self)
+{
+  GMainContext *context = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (self->context != NULL)
+    context = g_main_context_ref (self->context);
+  g_mutex_unlock (&self->mutex);
+  return context;
+}
+
+gboolean
+sy_server_is_stopping (SyServer *self)
+{
+  return self->stopping;
+}
+
+typedef struct {
+  SyServer  *server;
+  SyRatings *ratings;
+} RatingsSwap;
+
+static void
+ratings_swap_free (gpointer data)
+{
+  RatingsSwap *swap = data;
+
+  g_object_unref (swap->server);
+  sy_ratings_free (swap->ratings);
+  g_free (swap);
+}
+
+static gboolean
+ratings_swap_apply (gpointer data)
+{
+  RatingsSwap *swap = data;
+
+  if (swap->server->router != NULL)
+    sy_router_set_ratings (swap->server->router, g_steal_pointer (&swap->ratings));
+  return G_SOURCE_REMOVE;
+}
+
+void
+sy_server_set_ratings (SyServer  *self,
+                       SyRatings *ratings)
+{
+  g_autoptr(GMainContext) context = NULL;
+
+  g_return_if_fail (SY_IS_SERVER (self));
+  g_return_if_fail (ratings != NULL);
+
+  context = sy_server_ref_context (self);
+  if (context != NULL)
+    {
+      g_autoptr(GSource) source = g_idle_source_new ();
+      RatingsSwap *swap = g_new0 (RatingsSwap, 1);
+
+      swap->server = g_object_ref (self);
+      swap->ratings = ratings;
+      g_source_set_priority (source, G_PRIORITY_HIGH);
+      g_source_set_callback (source, ratings_swap_apply, swap, ratings_swap_free);
+      g_source_attach (source, context);
+    }
+  else
+    /* A server that is not running reads the ratings from history when it starts. */
+    sy_ratings_free (ratings);
 }
 
 gboolean
@@ -399,6 +470,7 @@ sy_server_start (SyServer  *self,
   self->ready = FALSE;
   g_clear_error (&self->start_error);
   self->context = g_main_context_new ();
+  self->stopping = FALSE;
   g_mutex_unlock (&self->mutex);
   self->loop = g_main_loop_new (self->context, FALSE);
   self->thread = g_thread_new ("sy-router", router_thread, self);
@@ -498,6 +570,8 @@ quit_loop (gpointer data)
 void
 sy_server_stop (SyServer *self)
 {
+  g_autoptr(GMainContext) context = NULL;
+
   g_return_if_fail (SY_IS_SERVER (self));
 
   if (self->thread == NULL)
@@ -510,8 +584,17 @@ sy_server_stop (SyServer *self)
     g_source_attach (source, self->context);
   }
   g_thread_join (g_steal_pointer (&self->thread));
+
   g_mutex_lock (&self->mutex);
   g_clear_pointer (&self->loop, g_main_loop_unref);
-  g_clear_pointer (&self->context, g_main_context_unref);
+  context = g_steal_pointer (&self->context);
   g_mutex_unlock (&self->mutex);
+
+  /* Work posted while the thread was ending (a run from the window) is told
+   * the router is gone, here, rather than never; nothing is posted after the
+   * context was taken away above. */
+  g_main_context_push_thread_default (context);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_pop_thread_default (context);
 }
