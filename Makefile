@@ -19,7 +19,7 @@ FUZZ_DIR := _build-fuzz
 # the system store, which a minimal install does not have.
 BUILD_DEPS := meson ninja-build pkg-config gcc libglib2.0-dev libglib2.0-bin \
               libsoup-3.0-dev libjson-glib-dev libsecret-1-dev libsqlite3-dev gettext \
-              libgtk-4-dev libadwaita-1-dev libgtksourceview-5-dev \
+              libgtk-4-dev libadwaita-1-dev libgtksourceview-5-dev libmd4c-dev \
               glib-networking ca-certificates desktop-file-utils appstream
 # dbus-run-session is in dbus-daemon on bookworm; ca-certificates is only a
 # Recommends of nodejs/npm but `npm ci` needs it to reach the registry.

@@ -6,7 +6,8 @@
 # pointed at the mock upstream (OpenAI and Gemini with keys from the environment,
 # Anthropic with its key in a real keyring), two profiles, and a few requests
 # (one of them failing) sent through the endpoint so that Activity has rows.
-# Writes OUT_DIR/<page>-<light|dark>.png at 1100×760. Not part of `make check`.
+# Writes OUT_DIR/<page>-<light|dark>.png at 1100×760, and the Compare page mid-run
+# and finished (tests/bench-compare --screenshots). Not part of `make check`.
 
 set -euo pipefail
 
@@ -46,7 +47,7 @@ JSON
       -d "$1" "http://127.0.0.1:$port/v1/chat/completions" || true
   }
   for style in light dark; do
-    for page in providers compare activity dashboard profiles endpoint; do
+    for page in providers activity dashboard profiles endpoint; do
       printf "[io/github/switchyard/Switchyard]\nlast-page='%s'\nstyle-variant='%s'\nwindow-width=1100\nwindow-height=760\n" \
         "$page" "$style" >"$XDG_CONFIG_HOME/glib-2.0/settings/keyfile"
       "$SWITCHYARD" >"$WORK/app.log" 2>&1 &
@@ -88,4 +89,6 @@ done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchyard-shots.XXXXXX")
 trap 'pkill -f "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
 xvfb-run -a -s "-screen 0 1400x900x24 -noreset" dbus-run-session -- bash "$0" --inner "$BUILD_DIR" "$OUT" "$WORK"
+GSK_RENDERER=cairo MOCK_UPSTREAM_BIN="$BUILD_DIR/tests/mock-upstream" \
+  xvfb-run -a -s "-screen 0 1400x900x24 -noreset" "$BUILD_DIR/tests/bench-compare" --screenshots "$OUT"
 ls "$OUT"

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "sy-activity-page.h"
+#include "sy-compare-page.h"
 #include "sy-endpoint-page.h"
 #include "sy-frame-probe.h"
 #include "sy-profiles-page.h"
@@ -57,14 +58,6 @@ placeholder_page (const char *icon_name,
 }
 
 typedef GtkWidget *(*PageNew) (SyServices *services);
-
-static GtkWidget *
-compare_page_new (SyServices *services)
-{
-  return placeholder_page ("view-dual-symbolic", _("Compare Models"),
-                           _("Send one prompt to several models side by side. "
-                             "Coming in a later version."));
-}
 
 static GtkWidget *
 dashboard_page_new (SyServices *services)
@@ -155,7 +148,7 @@ sy_window_constructed (GObject *object)
   G_OBJECT_CLASS (sy_window_parent_class)->constructed (object);
 
   add_page (self, sy_providers_page_new, "providers", _("Providers"), "dialog-password-symbolic");
-  add_page (self, compare_page_new, "compare", _("Compare"), "view-dual-symbolic");
+  add_page (self, sy_compare_page_new, "compare", _("Compare"), "view-dual-symbolic");
   add_page (self, sy_activity_page_new, "activity", _("Activity"), "network-transmit-receive-symbolic");
   add_page (self, dashboard_page_new, "dashboard", _("Dashboard"), "x-office-spreadsheet-symbolic");
   add_page (self, sy_profiles_page_new, "profiles", _("Profiles"), "view-list-ordered-symbolic");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# tests/bench/window.sh BUILD_DIR — the window: time to appear, memory at idle, and
-# Activity's frames while 100 requests a second arrive.
+# tests/bench/window.sh BUILD_DIR — the window: time to appear, memory at idle,
+# Activity's frames while 100 requests a second arrive, and Compare's with four
+# columns streaming.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Runs the real app on its own X server (Xvfb), session bus and unlocked
@@ -10,7 +11,9 @@
 #   - with the Activity page shown and tests/bench/load.py sending 100 requests/s
 #     through the endpoint to the mock upstream for BENCH_LOAD_SECONDS (default 10):
 #     the frame clock probe (SWITCHYARD_FRAME_PROBE), every frame's work time and
-#     how late a 10 ms main-loop timer ran.
+#     how late a 10 ms main-loop timer ran;
+#   - the Compare page with four columns streaming about 200 tokens/s each
+#     (tests/bench/bench-compare): the same probe's frame times.
 # Under Xvfb GTK renders with Mesa's software GL (llvmpipe): memory is reported
 # for that and for the cairo renderer.
 
@@ -97,6 +100,13 @@ JSON
   echo "$(rss_kb "$pid")" >"$OUT/rss_loaded_kb"
   quit_app "$pid"
   kill "$mock" 2>/dev/null || true
+
+  # Compare: four columns streaming at about 200 tokens/s each.
+  if [ -x "$BUILD_DIR/tests/bench-compare" ]; then
+    MOCK_UPSTREAM_BIN="$MOCK" "$BUILD_DIR/tests/bench-compare" >"$OUT/compare_gl.out" 2>"$OUT/compare_gl.log" || true
+    GSK_RENDERER=cairo MOCK_UPSTREAM_BIN="$MOCK" "$BUILD_DIR/tests/bench-compare" \
+      >"$OUT/compare_cairo.out" 2>"$OUT/compare_cairo.log" || true
+  fi
   exit 0
 fi
 
@@ -126,3 +136,17 @@ line "  longest frame (ms)" "$(probe frame_max_ms)" "<= 50" "$(verdict "$(probe 
 line "  frames over 50 ms" "$(probe frames_over_50ms)" "0" "$(verdict "$(probe frames_over_50ms)" '<=' 0)"
 line "  main loop late, max (ms)" "$(probe loop_late_max_ms)" "" ""
 line "  RSS after the load (MB)" "$(mb "$(cat "$OUT/rss_loaded_kb")")" "" ""
+for renderer in gl cairo; do
+  out="$OUT/compare_$renderer.out"
+  if grep -q '^probe ' "$out" 2>/dev/null; then
+    cprobe () { sed -n 's/^probe //p' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+    line "Compare, 4 columns streaming ($renderer): $(awk '/^column_/ { printf "%s ", $2 }' "$out")tok/s" "" "" ""
+    line "  frame work median (ms)" "$(cprobe frame_p50_ms)" "< 16" "$(verdict "$(cprobe frame_p50_ms)" '<' 16)"
+    line "  frame work p99 / longest (ms)" "$(cprobe frame_p99_ms) / $(cprobe frame_max_ms)" "" ""
+    line "  frames drawn / over 16 ms" "$(cprobe frames) / $(cprobe frames_over_16ms)" "" ""
+    line "  main loop late, median / longest (ms)" "$(cprobe loop_late_p50_ms) / $(cprobe loop_late_max_ms)" "" ""
+  elif [ -x "$BUILD_DIR/tests/bench-compare" ]; then
+    line "Compare ($renderer): no result, see below" "" "" ""
+    tail -n 5 "$OUT/compare_$renderer.log"
+  fi
+done
