@@ -24,8 +24,9 @@
 static SyTestProc *mock;
 static guint closed_port;
 
+/* @extra: more members of the config, each after a comma. */
 static SyGuiTest *
-new_test (void)
+new_test_with (const char *extra)
 {
   g_autofree char *config =
     g_strdup_printf ("{\"server\":{\"port\":0,\"token\":\"" TOKEN "\"},"
@@ -36,10 +37,16 @@ new_test (void)
                      "  {\"id\":\"dead\",\"kind\":\"openai\",\"base_url\":\"http://127.0.0.1:%u/v1\","
                      "   \"key_env\":\"SY_CMP_KEY\"}],"
                      " \"profiles\":[{\"name\":\"judged\",\"strategy\":\"best\","
-                     "   \"models\":[\"" MODEL_A "\",\"" MODEL_B "\"]}]}", closed_port);
+                     "   \"models\":[\"" MODEL_A "\",\"" MODEL_B "\"]}]%s}", closed_port, extra);
 
   sy_test_mock_reset (mock);
   return sy_gui_test_new (config, mock);
+}
+
+static SyGuiTest *
+new_test (void)
+{
+  return new_test_with ("");
 }
 
 static SyComparePage *
@@ -910,6 +917,244 @@ test_route_this_way (void)
   g_assert_nonnull (judged);
 }
 
+#define RULE_PROMPT "Write a limerick about Kubernetes and a pelican"
+#define RULE_WORDS "(?i)\\b(kubernetes|limerick)\\b"
+#define RULE_EDITED "(?i)\\b(kubernetes|limerick|pelican)\\b"
+#define RULE_PROFILE "compare-llama-3.1-8b-instant"
+
+static AdwMessageDialog *
+open_route_dialog (SyComparePage *page,
+                   guint          column)
+{
+  AdwMessageDialog *dialog;
+
+  gtk_widget_activate_action (GTK_WIDGET (sy_compare_page_get_column (page, column)), "column.route", NULL);
+  sy_gui_test_run_for (100);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  return dialog;
+}
+
+/* Picks "For Prompts Like This One" as a keyboard user would (activating its
+ * row); returns the entry of the words to match, shown only then. */
+static GtkEditable *
+choose_rule (AdwMessageDialog *dialog)
+{
+  GtkWidget *row = sy_gui_test_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "For Prompts Like This One");
+  GtkWidget *tool_row = sy_gui_test_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "When a Tool Asks for It");
+  GtkWidget *words = sy_gui_test_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "Words to Match");
+
+  g_assert_nonnull (row);
+  g_assert_nonnull (tool_row);
+  g_assert_nonnull (words);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (tool_row)))));
+  g_assert_false (gtk_widget_is_visible (words));
+  g_assert_true (gtk_widget_get_focusable (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row))));
+  adw_action_row_activate (ADW_ACTION_ROW (row));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row)))));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (tool_row)))));
+  g_assert_true (gtk_widget_is_visible (words));
+  return GTK_EDITABLE (words);
+}
+
+typedef struct {
+  SyGuiTest  *test;
+  const char *pattern;
+} RuleWanted;
+
+static gboolean
+rule_in_force (gpointer data)
+{
+  RuleWanted *wanted = data;
+  JsonObject *root = sy_config_get_root (sy_services_get_config (wanted->test->services));
+  JsonObject *first = sy_json_array_get_object (sy_json_get_array (root, "rules"), 0);
+
+  return g_strcmp0 (sy_json_get_string (sy_json_get_object (first, "when"), "prompt_matches"), wanted->pattern) == 0;
+}
+
+/* The rules on disk: ours first with @pattern, then the one the config had. */
+static void
+check_rules (SyGuiTest  *test,
+             const char *pattern)
+{
+  g_autoptr(JsonNode) saved = sy_gui_test_read_config (test);
+
+  g_assert_cmpuint (sy_test_json_length (saved, "rules"), ==, 2);
+  g_assert_cmpstr (sy_test_json_string (saved, "rules.0.profile"), ==, RULE_PROFILE);
+  g_assert_cmpuint (sy_test_json_length (saved, "rules.0.when"), ==, 1);
+  g_assert_cmpstr (sy_test_json_string (saved, "rules.0.when.prompt_matches"), ==, pattern);
+  g_assert_cmpstr (sy_test_json_string (saved, "rules.1.profile"), ==, "judged");
+  g_assert_cmpstr (sy_test_json_string (saved, "rules.1.when.header"), ==, "elsewhere");
+  g_assert_cmpstr (sy_test_json_string (saved, "rules.1.note"), ==, "kept");
+  g_assert_true (json_node_get_boolean (sy_test_json_path (saved, "x-unknown.kept")));
+  g_assert_cmpstr (sy_test_json_string (saved, "profiles.1.name"), ==, RULE_PROFILE);
+  g_assert_cmpstr (sy_test_json_string (saved, "profiles.1.models.0"), ==, MODEL_B);
+}
+
+/* A request through the running endpoint asking for MODEL_A: the model the
+ * mock was asked for. */
+static char *
+routed_model (guint       port,
+              const char *prompt)
+{
+  g_autofree char *body = g_strdup_printf ("{\"model\":\"" MODEL_A "\",\"messages\":"
+                                           "[{\"role\":\"user\",\"content\":\"%s\"}]}", prompt);
+  g_autoptr(SyTestResponse) response = sy_test_chat (port, TOKEN, body);
+  g_autoptr(JsonNode) sent = NULL;
+
+  g_assert_cmpuint (response->status, ==, 200);
+  sent = sy_test_mock_last_body (mock);
+  return g_strdup (sy_test_json_string (sent, "model"));
+}
+
+/* "For prompts like this one": a rule on the prompt's longest words, first
+ * among the rules, that sends matching requests to the profile whatever model
+ * they name; saving again updates it. */
+static void
+test_route_rule (void)
+{
+  static const char * const models[] = { MODEL_A, MODEL_B, NULL };
+  g_autoptr(SyGuiTest) test =
+    new_test_with (",\"rules\":[{\"when\":{\"header\":\"elsewhere\"},\"profile\":\"judged\",\"note\":\"kept\"}],"
+                   "\"x-unknown\":{\"kept\":true}");
+  SyComparePage *page = compare_page (test, models);
+  guint port = sy_gui_test_start_endpoint (test);
+  AdwMessageDialog *dialog;
+  GtkEditable *words;
+  GtkWidget *preview;
+  g_autofree char *matched = NULL;
+  g_autofree char *edited = NULL;
+  g_autofree char *unmatched = NULL;
+
+  type_prompt (page, RULE_PROMPT);
+  click (GTK_WIDGET (page), "_Run");
+  wait_idle (page, "the run");
+
+  dialog = open_route_dialog (page, 1);
+  words = choose_rule (dialog);
+  g_assert_cmpstr (gtk_editable_get_text (words), ==, RULE_WORDS);
+  preview = sy_gui_test_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL,
+                              "Rule 1: requests matching " RULE_WORDS " go to “" RULE_PROFILE "”");
+  g_assert_nonnull (preview);
+  g_assert_true (gtk_widget_is_visible (preview));
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
+  click (GTK_WIDGET (dialog), "_Create Profile");
+  sy_gui_test_wait (rule_in_force, &(RuleWanted) { test, RULE_WORDS }, 30, "the rule in force");
+  check_rules (test, RULE_WORDS);
+
+  matched = routed_model (port, "Another LIMERICK, about cats");
+  g_assert_cmpstr (matched, ==, "llama-3.1-8b-instant");
+  unmatched = routed_model (port, "Tell me about the weather");
+  g_assert_cmpstr (unmatched, ==, "gpt-4.1-mini");
+
+  /* Again, with a word more: the same rule, in the same place. */
+  sy_gui_test_run_for (100);
+  g_assert_null (find_dialog ());
+  dialog = open_route_dialog (page, 1);
+  words = choose_rule (dialog);
+  gtk_editable_set_text (words, RULE_EDITED);
+  g_assert_nonnull (sy_gui_test_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL,
+                                      "Rule 1: requests matching " RULE_EDITED " go to “" RULE_PROFILE "”"));
+  click (GTK_WIDGET (dialog), "_Update Profile");
+  sy_gui_test_wait (rule_in_force, &(RuleWanted) { test, RULE_EDITED }, 30, "the updated rule in force");
+  check_rules (test, RULE_EDITED);
+  edited = routed_model (port, "a pelican, please");
+  g_assert_cmpstr (edited, ==, "llama-3.1-8b-instant");
+  g_clear_pointer (&unmatched, g_free);
+  unmatched = routed_model (port, "Tell me about the weather");
+  g_assert_cmpstr (unmatched, ==, "gpt-4.1-mini");
+}
+
+/* Save stays off while the words are no regular expression, or while the rule
+ * would have no condition at all; the entry says why. */
+static void
+test_route_rule_invalid (void)
+{
+  static const char * const models[] = { MODEL_A, MODEL_B, NULL };
+  g_autoptr(SyGuiTest) test = new_test ();
+  SyComparePage *page = compare_page (test, models);
+  AdwMessageDialog *dialog;
+  GtkEditable *words;
+  g_autoptr(JsonNode) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRegex) regex = NULL;
+
+  type_prompt (page, RULE_PROMPT);
+  click (GTK_WIDGET (page), "_Run");
+  wait_idle (page, "the run");
+
+  dialog = open_route_dialog (page, 0);
+  words = choose_rule (dialog);
+  gtk_editable_set_text (words, "(?i)\\b(kubernetes|limerick");
+  regex = g_regex_new ("(?i)\\b(kubernetes|limerick", G_REGEX_OPTIMIZE, 0, &error);
+  g_assert_null (regex);
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "save"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (words), "error"));
+  g_assert_nonnull (sy_gui_test_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, error->message));
+
+  gtk_editable_set_text (words, "");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "save"));
+  g_assert_nonnull (sy_gui_test_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL,
+                                      "Enter words to match: a rule without conditions would take every request"));
+
+  /* Answering anyway writes nothing. */
+  gtk_editable_set_text (words, "(unclosed");
+  adw_message_dialog_response (dialog, "save");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  sy_gui_test_run_for (200);
+  saved = sy_gui_test_read_config (test);
+  g_assert_null (sy_test_json_path (saved, "rules"));
+  g_assert_cmpuint (sy_test_json_length (saved, "profiles"), ==, 1);
+
+  /* A valid expression turns Save back on. */
+  dialog = open_route_dialog (page, 0);
+  words = choose_rule (dialog);
+  gtk_editable_set_text (words, "(?i)pelican");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (words), "error"));
+  click (GTK_WIDGET (dialog), "_Cancel");
+  sy_gui_test_run_for (100);
+  g_assert_null (find_dialog ());
+}
+
+/* A long prompt with an image: the rule asks for both, the length at half the
+ * prompt's estimate in round hundreds. */
+static void
+test_route_rule_long (void)
+{
+  static const char * const models[] = { MODEL_A, MODEL_B, NULL };
+  static const guchar png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R' };
+  g_autoptr(SyGuiTest) test = new_test ();
+  SyComparePage *page = compare_page (test, models);
+  g_autofree char *image = g_build_filename (test->dir, "chart.png", NULL);
+  g_autoptr(GString) prompt = g_string_new (NULL);
+  AdwMessageDialog *dialog;
+  GtkEditable *words;
+
+  /* 9000 bytes: about 2250 tokens, so "over 1100". */
+  for (guint i = 0; i < 500; i++)
+    g_string_append (prompt, "lorem ipsum dolor ");
+  g_assert_true (g_file_set_contents (image, (const char *) png, sizeof png, NULL));
+  attach (page, image, 1);
+  type_prompt (page, prompt->str);
+  click (GTK_WIDGET (page), "_Run");
+  wait_idle (page, "the run");
+
+  dialog = open_route_dialog (page, 0);
+  words = choose_rule (dialog);
+  g_assert_cmpstr (gtk_editable_get_text (words), ==, "(?i)\\b(lorem|ipsum)\\b");
+  g_assert_nonnull (sy_gui_test_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL,
+                                      "Rule 1: requests with images, over 1100 tokens, matching "
+                                      "(?i)\\b(lorem|ipsum)\\b go to “compare-gpt-4.1-mini”"));
+  /* Without words the other conditions still make a rule. */
+  gtk_editable_set_text (words, "");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "save"));
+  g_assert_nonnull (sy_gui_test_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL,
+                                      "Rule 1: requests with images, over 1100 tokens go to “compare-gpt-4.1-mini”"));
+  click (GTK_WIDGET (dialog), "_Cancel");
+  sy_gui_test_run_for (100);
+}
+
 static gboolean
 list_has_rows (gpointer data)
 {
@@ -985,6 +1230,9 @@ main (int   argc,
   g_test_add_func ("/gui/compare/picker", test_picker);
   g_test_add_func ("/gui/compare/ratings-route-best", test_ratings_route_best);
   g_test_add_func ("/gui/compare/route-this-way", test_route_this_way);
+  g_test_add_func ("/gui/compare/route-rule", test_route_rule);
+  g_test_add_func ("/gui/compare/route-rule-invalid", test_route_rule_invalid);
+  g_test_add_func ("/gui/compare/route-rule-long", test_route_rule_long);
   g_test_add_func ("/gui/compare/reopen", test_reopen);
 
   status = g_test_run ();

@@ -1221,11 +1221,26 @@ recent_shown (SyComparePage *self)
 
 /* ------------------------------------------------------------ route this way */
 
+/* A prompt estimated over this many tokens (about four bytes each) makes the
+ * rule ask for long prompts; words this long or longer may name the topic. */
+#define RULE_LONG_PROMPT_TOKENS 2000
+#define RULE_MIN_WORD_CHARS 5
+#define RULE_WORDS 2
+
 typedef struct {
-  SyComparePage *page;
-  GStrv          models;
-  GtkWidget     *entry;
-  GtkWidget     *error;
+  SyComparePage    *page;
+  GStrv             models;
+  AdwMessageDialog *dialog;        /* owns this */
+  GtkWidget        *entry;
+  GtkWidget        *error;
+  GtkWidget        *rule_check;
+  GtkWidget        *rule_box;
+  GtkWidget        *words_entry;
+  GtkWidget        *words_error;
+  GtkWidget        *preview;
+  /* what the comparison's prompt had */
+  gboolean          images;
+  gint64            tokens_over;   /* 0: no condition */
 } RouteDialog;
 
 static void
@@ -1239,6 +1254,7 @@ route_dialog_free (RouteDialog *route)
 typedef struct {
   GWeakRef  page;
   char     *name;
+  gboolean  rule;
 } RouteSave;
 
 static void
@@ -1296,24 +1312,290 @@ check_profile_name (SyComparePage *self,
   return NULL;
 }
 
-static void
-route_name_changed (GtkEditable *entry,
-                    RouteDialog *route)
+/* The rule this dialog keeps for profile @name: the first one sending to it on
+ * no other conditions than the ones written here. A rule on a header or a
+ * client is the user's own and stays as it is. -1 when there is none. */
+static int
+find_rule (JsonObject *root,
+           const char *name)
 {
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (gtk_widget_get_ancestor (GTK_WIDGET (entry),
-                                                                          ADW_TYPE_MESSAGE_DIALOG));
-  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
-  g_autofree char *error = check_profile_name (route->page, name);
-  gboolean exists = find_profile (sy_config_get_root (sy_services_get_config (route->page->services)), name) != NULL;
+  static const char * const ours[] = { "images", "prompt_tokens_over", "prompt_matches", NULL };
+  JsonArray *rules = sy_json_get_array (root, "rules");
 
-  adw_message_dialog_set_response_enabled (dialog, "save", error == NULL);
-  adw_message_dialog_set_response_label (dialog, "save", exists ? _("_Update Profile") : _("_Create Profile"));
-  gtk_label_set_text (GTK_LABEL (route->error), error != NULL && *name != '\0' ? error : "");
-  gtk_widget_set_visible (route->error, error != NULL && *name != '\0');
+  for (guint i = 0; rules != NULL && i < json_array_get_length (rules); i++)
+    {
+      JsonObject *rule = sy_json_array_get_object (rules, i);
+      JsonObject *when = sy_json_get_object (rule, "when");
+      g_autoptr(GList) members = NULL;
+      gboolean mine = when != NULL;
+
+      if (!mine || g_strcmp0 (sy_json_get_string (rule, "profile"), name) != 0)
+        continue;
+      members = json_object_get_members (when);
+      for (GList *l = members; mine && l != NULL; l = l->next)
+        mine = g_strv_contains (ours, l->data);
+      if (mine)
+        return (int) i;
+    }
+  return -1;
+}
+
+/* New rules go first: the first match wins, and this one was asked for last. */
+static void
+put_rule (JsonObject *root,
+          const char *name,
+          JsonObject *when)
+{
+  JsonArray *rules = sy_json_get_array (root, "rules");
+  int index = find_rule (root, name);
+  JsonArray *reordered;
+  JsonObject *rule;
+
+  if (index >= 0)
+    {
+      json_object_set_object_member (sy_json_array_get_object (rules, (guint) index), "when", when);
+      return;
+    }
+  rule = json_object_new ();
+  json_object_set_object_member (rule, "when", when);
+  json_object_set_string_member (rule, "profile", name);
+  reordered = json_array_new ();
+  json_array_add_object_element (reordered, rule);
+  for (guint i = 0; rules != NULL && i < json_array_get_length (rules); i++)
+    json_array_add_element (reordered, json_node_copy (json_array_get_element (rules, i)));
+  json_object_set_array_member (root, "rules", reordered);
+}
+
+static int
+compare_length (gconstpointer a,
+                gconstpointer b)
+{
+  glong length_a = g_utf8_strlen (*(const char * const *) a, -1);
+  glong length_b = g_utf8_strlen (*(const char * const *) b, -1);
+
+  return length_a < length_b ? 1 : length_a > length_b ? -1 : 0;
+}
+
+/* The longest words of @prompt, lowercase, as a regular expression: long words
+ * are rarely filler in any language, and two of them keep the rule to prompts
+ * on the same subject. Empty when no word is long enough. */
+static char *
+distinctive_words (const char *prompt)
+{
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) pattern = NULL;
+  const char *p = prompt;
+
+  while (*p != '\0')
+    {
+      const char *start = p;
+      glong length = 0;
+
+      while (*p != '\0' && g_unichar_isalpha (g_utf8_get_char (p)))
+        {
+          p = g_utf8_next_char (p);
+          length++;
+        }
+      if (p == start)
+        p = g_utf8_next_char (p);
+      else if (length >= RULE_MIN_WORD_CHARS)
+        {
+          char *word = g_utf8_strdown (start, p - start);
+
+          if (g_ptr_array_find_with_equal_func (words, word, g_str_equal, NULL))
+            g_free (word);
+          else
+            g_ptr_array_add (words, word);
+        }
+    }
+  if (words->len == 0)
+    return g_strdup ("");
+
+  /* A stable sort: of equally long words, the first said wins. */
+  g_ptr_array_sort (words, compare_length);
+  pattern = g_string_new ("(?i)\\b(");
+  for (guint i = 0; i < words->len && i < RULE_WORDS; i++)
+    {
+      g_autofree char *escaped = g_regex_escape_string (g_ptr_array_index (words, i), -1);
+
+      g_string_append_printf (pattern, "%s%s", i > 0 ? "|" : "", escaped);
+    }
+  g_string_append (pattern, ")\\b");
+  return g_string_free (g_steal_pointer (&pattern), FALSE);
+}
+
+/* The question the comparison asked last, as it was sent: the first column's
+ * that has one, the winner's if it can. */
+static JsonObject *
+last_question (GPtrArray *list)
+{
+  for (guint c = 0; c < list->len; c++)
+    {
+      JsonArray *messages = sy_compare_column_get_messages (g_ptr_array_index (list, c));
+
+      for (guint i = json_array_get_length (messages); i > 0; i--)
+        {
+          JsonObject *message = sy_json_array_get_object (messages, i - 1);
+
+          if (g_strcmp0 (sy_json_get_string (message, "role"), "user") == 0)
+            return message;
+        }
+    }
+  return NULL;
+}
+
+/* What a rule for prompts like the last one asks: images when it had some, a
+ * long prompt when it was long, and its words in the entry. */
+static void
+learn_prompt (RouteDialog *route,
+              GPtrArray   *list)
+{
+  JsonObject *question = last_question (list);
+  JsonNode *content = sy_json_member (question, "content");
+  const char *typed = route->page->last_prompt;
+  g_autofree char *words = NULL;
+  gsize bytes = typed != NULL ? strlen (typed) : 0;
+  gint64 tokens;
+
+  if (sy_json_node_is_string (content))
+    {
+      typed = json_node_get_string (content);
+      bytes = strlen (typed);
+    }
+  else if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
+    {
+      JsonArray *parts = json_node_get_array (content);
+
+      /* The typed prompt is the first part; text files follow it inlined. */
+      typed = NULL;
+      bytes = 0;
+      for (guint i = 0; i < json_array_get_length (parts); i++)
+        {
+          JsonObject *part = sy_json_array_get_object (parts, i);
+          const char *text = sy_json_get_string (part, "text");
+
+          if (g_strcmp0 (sy_json_get_string (part, "type"), "image_url") == 0)
+            route->images = TRUE;
+          else if (text != NULL)
+            {
+              if (typed == NULL)
+                typed = text;
+              bytes += strlen (text);
+            }
+        }
+    }
+
+  /* Half its size, in round hundreds: prompts about as long or longer. */
+  tokens = (gint64) (bytes / 4);
+  if (tokens > RULE_LONG_PROMPT_TOKENS)
+    route->tokens_over = (tokens / 2 + 50) / 100 * 100;
+  words = distinctive_words (typed != NULL ? typed : "");
+  gtk_editable_set_text (GTK_EDITABLE (route->words_entry), words);
+}
+
+/* The conditions of the rule as the dialog stands; NULL with @error when there
+ * can be no rule. */
+static JsonObject *
+rule_when (RouteDialog  *route,
+           char        **error)
+{
+  const char *pattern = gtk_editable_get_text (GTK_EDITABLE (route->words_entry));
+  g_autoptr(JsonObject) when = json_object_new ();
+
+  if (*pattern != '\0')
+    {
+      g_autoptr(GError) regex_error = NULL;
+      /* Compiled as the planner compiles it. */
+      g_autoptr(GRegex) regex = g_regex_new (pattern, G_REGEX_OPTIMIZE, 0, &regex_error);
+
+      if (regex == NULL)
+        {
+          *error = g_strdup (regex_error->message);
+          return NULL;
+        }
+    }
+  if (route->images)
+    json_object_set_boolean_member (when, "images", TRUE);
+  if (route->tokens_over > 0)
+    json_object_set_int_member (when, "prompt_tokens_over", route->tokens_over);
+  if (*pattern != '\0')
+    json_object_set_string_member (when, "prompt_matches", pattern);
+  if (json_object_get_size (when) == 0)
+    {
+      *error = g_strdup (_("Enter words to match: a rule without conditions would take every request"));
+      return NULL;
+    }
+  return g_steal_pointer (&when);
+}
+
+static char *
+rule_preview (JsonObject *when,
+              const char *name,
+              guint       position)
+{
+  g_autoptr(GPtrArray) conditions = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *joined = NULL;
+
+  if (sy_json_get_bool (when, "images", FALSE))
+    /* Translators: a condition of a routing rule */
+    g_ptr_array_add (conditions, g_strdup (_("with images")));
+  if (sy_json_member (when, "prompt_tokens_over") != NULL)
+    /* Translators: a condition of a routing rule, about the prompt's length */
+    g_ptr_array_add (conditions, g_strdup_printf (_("over %" PRId64 " tokens"),
+                                                  sy_json_get_int (when, "prompt_tokens_over", 0)));
+  if (sy_json_get_string (when, "prompt_matches") != NULL)
+    /* Translators: a condition of a routing rule; %s is a regular expression */
+    g_ptr_array_add (conditions, g_strdup_printf (_("matching %s"), sy_json_get_string (when, "prompt_matches")));
+  g_ptr_array_add (conditions, NULL);
+  joined = g_strjoinv (", ", (char **) conditions->pdata);
+  /* Translators: a one-line preview of a routing rule: its place among the rules
+   * (the first that matches wins), its conditions ("with images, over 1000
+   * tokens, matching …") and a profile's name */
+  return g_strdup_printf (_("Rule %u: requests %s go to “%s”"), position, joined, name);
+}
+
+static void
+show_field_error (GtkWidget  *field,
+                  GtkWidget  *label,
+                  const char *error)
+{
+  gtk_label_set_text (GTK_LABEL (label), error != NULL ? error : "");
+  gtk_widget_set_visible (label, error != NULL);
   if (error != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
+    gtk_widget_add_css_class (field, "error");
   else
-    gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
+    gtk_widget_remove_css_class (field, "error");
+}
+
+static void
+route_update (RouteDialog *route)
+{
+  SyComparePage *self = route->page;
+  JsonObject *root = sy_config_get_root (sy_services_get_config (self->services));
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (route->entry))));
+  g_autofree char *error = check_profile_name (self, name);
+  g_autofree char *rule_error = NULL;
+  g_autoptr(JsonObject) when = NULL;
+  gboolean rule = gtk_check_button_get_active (GTK_CHECK_BUTTON (route->rule_check));
+
+  show_field_error (route->entry, route->error, *name != '\0' ? error : NULL);
+  if (rule)
+    when = rule_when (route, &rule_error);
+  show_field_error (route->words_entry, route->words_error, rule_error);
+  gtk_widget_set_visible (route->rule_box, rule);
+  gtk_widget_set_visible (route->preview, when != NULL);
+  if (when != NULL)
+    {
+      int index = find_rule (root, name);
+      g_autofree char *preview = rule_preview (when, name, index >= 0 ? (guint) index + 1 : 1);
+
+      gtk_label_set_text (GTK_LABEL (route->preview), preview);
+      gtk_widget_set_tooltip_text (route->preview, preview);
+    }
+  adw_message_dialog_set_response_enabled (route->dialog, "save", error == NULL && (!rule || when != NULL));
+  adw_message_dialog_set_response_label (route->dialog, "save",
+                                         find_profile (root, name) != NULL ? _("_Update Profile")
+                                                                           : _("_Create Profile"));
 }
 
 static void
@@ -1329,6 +1611,9 @@ route_saved (GObject      *source,
   sy_services_update_config_finish (SY_SERVICES (source), result, &error);
   if (error != NULL)
     message = g_strdup_printf (_("Could not save the profile: %s"), error->message);
+  else if (save->rule)
+    /* Translators: %s is a profile's name */
+    message = g_strdup_printf (_("Profile “%s” and its rule saved: prompts like this one go to it"), save->name);
   else
     /* Translators: %s is a profile's name */
     message = g_strdup_printf (_("Profile “%s” saved: tools that ask for it get this order"), save->name);
@@ -1349,15 +1634,19 @@ route_response (AdwMessageDialog *dialog,
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (route->entry))));
   g_autofree char *error = NULL;
   g_autoptr(JsonObject) root = NULL;
+  g_autoptr(JsonObject) when = NULL;
   JsonObject *profile;
   JsonArray *profiles;
   JsonArray *models;
   RouteSave *save;
+  gboolean rule = gtk_check_button_get_active (GTK_CHECK_BUTTON (route->rule_check));
 
   if (!g_str_equal (response, "save"))
     return;
   error = check_profile_name (self, name);
   if (error != NULL)
+    return;
+  if (rule && (when = rule_when (route, &error)) == NULL)
     return;
 
   root = sy_services_dup_config_root (self->services);
@@ -1380,9 +1669,12 @@ route_response (AdwMessageDialog *dialog,
   for (guint i = 0; route->models[i] != NULL; i++)
     json_array_add_string_element (models, route->models[i]);
   json_object_set_array_member (profile, "models", models);
+  if (when != NULL)
+    put_rule (root, name, g_steal_pointer (&when));
   save = g_new0 (RouteSave, 1);
   g_weak_ref_init (&save->page, self);
   save->name = g_steal_pointer (&name);
+  save->rule = rule;
   sy_services_update_config_async (self->services, root, NULL, route_saved, save);
 }
 
@@ -1397,6 +1689,38 @@ default_profile_name (const char *model)
   return g_strconcat ("compare-", short_name, NULL);
 }
 
+static GtkWidget *
+error_label (GtkWidget *field)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "error");
+  gtk_widget_set_visible (label, FALSE);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (field), GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, label, NULL, -1);
+  return label;
+}
+
+/* A row of the "when it applies" choice: the row toggles its check button,
+ * and the check button is named after the row. */
+static GtkWidget *
+choice_row (const char *title,
+            const char *subtitle,
+            GtkWidget  *check)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, subtitle, -1);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+  return row;
+}
+
 static void
 route_this_way (SyComparePage   *self,
                 SyCompareColumn *winner)
@@ -1404,13 +1728,17 @@ route_this_way (SyComparePage   *self,
   g_autoptr(GPtrArray) list = columns (self);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) order_text = g_string_new (NULL);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   RouteDialog *route;
   GtkWidget *dialog;
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *rows = gtk_list_box_new ();
+  GtkWidget *box;
+  GtkWidget *rows;
+  GtkWidget *choices;
+  GtkWidget *words_rows;
+  GtkWidget *heading;
+  GtkWidget *tool_check;
   GtkWidget *order;
-  GString *order_text = g_string_new (NULL);
   g_autofree char *name = NULL;
   g_autofree char *body = NULL;
 
@@ -1433,7 +1761,6 @@ route_this_way (SyComparePage   *self,
     }
   if (seen->len == 0)
     {
-      g_string_free (order_text, TRUE);
       show_toast (self, _("Run a comparison first: a profile lists provider/model entries"));
       return;
     }
@@ -1447,6 +1774,7 @@ route_this_way (SyComparePage   *self,
                             "model in this order."), route->models[0]);
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                    _("Route This Way"), body);
+  route->dialog = ADW_MESSAGE_DIALOG (dialog);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "save", _("_Create Profile"),
@@ -1455,19 +1783,16 @@ route_this_way (SyComparePage   *self,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
 
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  rows = gtk_list_box_new ();
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (rows), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (rows, "boxed-list");
   route->entry = adw_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (route->entry), _("Profile Name"));
   adw_entry_row_set_activates_default (ADW_ENTRY_ROW (route->entry), TRUE);
   gtk_list_box_append (GTK_LIST_BOX (rows), route->entry);
-  route->error = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (route->error), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (route->error), 0);
-  gtk_widget_add_css_class (route->error, "error");
-  gtk_widget_set_visible (route->error, FALSE);
+  route->error = error_label (route->entry);
   order = gtk_label_new (order_text->str);
-  g_string_free (order_text, TRUE);
   gtk_label_set_xalign (GTK_LABEL (order), 0);
   gtk_label_set_wrap (GTK_LABEL (order), TRUE);
   gtk_label_set_selectable (GTK_LABEL (order), TRUE);
@@ -1476,12 +1801,61 @@ route_this_way (SyComparePage   *self,
   gtk_box_append (GTK_BOX (box), rows);
   gtk_box_append (GTK_BOX (box), route->error);
   gtk_box_append (GTK_BOX (box), order);
+
+  heading = gtk_label_new (_("When It Applies"));
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_set_margin_top (heading, 12);
+  gtk_widget_add_css_class (heading, "heading");
+  choices = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (choices), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (choices, "boxed-list");
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (choices), GTK_ACCESSIBLE_RELATION_LABELLED_BY, heading, NULL, -1);
+  tool_check = gtk_check_button_new ();
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (tool_check), TRUE);
+  route->rule_check = gtk_check_button_new ();
+  gtk_check_button_set_group (GTK_CHECK_BUTTON (route->rule_check), GTK_CHECK_BUTTON (tool_check));
+  gtk_list_box_append (GTK_LIST_BOX (choices),
+                       choice_row (_("When a Tool Asks for It"),
+                                   _("Tools send the profile’s name as the model"), tool_check));
+  gtk_list_box_append (GTK_LIST_BOX (choices),
+                       choice_row (_("For Prompts Like This One"),
+                                   _("A rule sends matching requests to the profile, whatever model they name"),
+                                   route->rule_check));
+  gtk_box_append (GTK_BOX (box), heading);
+  gtk_box_append (GTK_BOX (box), choices);
+
+  route->rule_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_margin_top (route->rule_box, 6);
+  words_rows = gtk_list_box_new ();
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (words_rows), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (words_rows, "boxed-list");
+  route->words_entry = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (route->words_entry), _("Words to Match"));
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (route->words_entry), TRUE);
+  gtk_widget_set_tooltip_text (route->words_entry,
+                               _("A regular expression, looked for in the text of every request"));
+  gtk_list_box_append (GTK_LIST_BOX (words_rows), route->words_entry);
+  route->words_error = error_label (route->words_entry);
+  route->preview = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (route->preview), 0);
+  gtk_label_set_single_line_mode (GTK_LABEL (route->preview), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (route->preview), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (route->preview, "dim-label");
+  gtk_widget_add_css_class (route->preview, "caption");
+  gtk_box_append (GTK_BOX (route->rule_box), words_rows);
+  gtk_box_append (GTK_BOX (route->rule_box), route->words_error);
+  gtk_box_append (GTK_BOX (route->rule_box), route->preview);
+  gtk_box_append (GTK_BOX (box), route->rule_box);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
 
-  g_signal_connect (route->entry, "changed", G_CALLBACK (route_name_changed), route);
+  learn_prompt (route, list);
+  gtk_editable_set_text (GTK_EDITABLE (route->entry), name);
+  route_update (route);
+  g_signal_connect_swapped (route->entry, "changed", G_CALLBACK (route_update), route);
+  g_signal_connect_swapped (route->words_entry, "changed", G_CALLBACK (route_update), route);
+  g_signal_connect_swapped (route->rule_check, "notify::active", G_CALLBACK (route_update), route);
   g_signal_connect_data (dialog, "response", G_CALLBACK (route_response), route,
                          (GClosureNotify) route_dialog_free, 0);
-  gtk_editable_set_text (GTK_EDITABLE (route->entry), name);
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (route->entry);
 }
