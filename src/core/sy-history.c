@@ -74,6 +74,10 @@ static const char * const migrations[] = {
   "  rated_at      INTEGER NOT NULL,"
   "  PRIMARY KEY (comparison_id, model)"
   ");",
+  /* 3: the Dashboard reads each provider/model's rows in a time range from this
+   * index alone, never from the table (sy-insights.c). */
+  "CREATE INDEX requests_insights ON requests(provider, model, started_at, status, cost,"
+  " prompt_tokens, completion_tokens, cached_tokens, total_ms, ttft_ms, tokens_per_s);",
 };
 
 #define SCHEMA_VERSION ((gint64) G_N_ELEMENTS (migrations))

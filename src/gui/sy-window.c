@@ -8,6 +8,7 @@
 
 #include "sy-activity-page.h"
 #include "sy-compare-page.h"
+#include "sy-dashboard-page.h"
 #include "sy-endpoint-page.h"
 #include "sy-frame-probe.h"
 #include "sy-profiles-page.h"
@@ -44,28 +45,7 @@ static const char * const page_order[] = {
   "providers", "compare", "activity", "dashboard", "profiles", "endpoint",
 };
 
-static GtkWidget *
-placeholder_page (const char *icon_name,
-                  const char *title,
-                  const char *description)
-{
-  GtkWidget *page = adw_status_page_new ();
-
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), icon_name);
-  adw_status_page_set_title (ADW_STATUS_PAGE (page), title);
-  adw_status_page_set_description (ADW_STATUS_PAGE (page), description);
-  return page;
-}
-
 typedef GtkWidget *(*PageNew) (SyServices *services);
-
-static GtkWidget *
-dashboard_page_new (SyServices *services)
-{
-  return placeholder_page ("x-office-spreadsheet-symbolic", _("Dashboard"),
-                           _("Charts of spend and latency from your history. "
-                             "Coming in a later version."));
-}
 
 /* Pages are built when first shown: the window appears without waiting for the
  * ones the user has not opened. */
@@ -150,7 +130,7 @@ sy_window_constructed (GObject *object)
   add_page (self, sy_providers_page_new, "providers", _("Providers"), "dialog-password-symbolic");
   add_page (self, sy_compare_page_new, "compare", _("Compare"), "view-dual-symbolic");
   add_page (self, sy_activity_page_new, "activity", _("Activity"), "network-transmit-receive-symbolic");
-  add_page (self, dashboard_page_new, "dashboard", _("Dashboard"), "x-office-spreadsheet-symbolic");
+  add_page (self, sy_dashboard_page_new, "dashboard", _("Dashboard"), "x-office-spreadsheet-symbolic");
   add_page (self, sy_profiles_page_new, "profiles", _("Profiles"), "view-list-ordered-symbolic");
   add_page (self, sy_endpoint_page_new, "endpoint", _("Endpoint"), "network-server-symbolic");
 

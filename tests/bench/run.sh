@@ -411,6 +411,29 @@ if [ -x "$BUILD_DIR/tests/bench-plan" ]; then
          "$(awk '/^budget_seed_ms/ { print $2 }' "$TMP/plan.out")" "" ""
 fi
 
+# --- the Dashboard ---------------------------------------------------------
+# Every aggregate the Dashboard draws for 30 days, over a year of 1,000,000
+# requests without bodies (generated once per build tree, then reused).
+if [ -x "$BUILD_DIR/tests/bench-insights" ]; then
+  log "Dashboard: 30 days of aggregates over a 1,000,000-row history …"
+  "$BUILD_DIR/tests/bench-insights" "$BUILD_DIR/bench-insights-1m.db" >"$TMP/insights.out"
+  ins () { awk -v k="$1" '$1 == k { print $2 }' "$TMP/insights.out"; }
+  INS_MS=$(ins dashboard_30d_ms)
+  INS_BYTES=$(ins db_bytes_per_request)
+  printf '%-52s %10s %10s %6s\n' "Dashboard, all aggregates for 30 days, 1 M rows (ms)" "$INS_MS" "< 150" \
+         "$(verdict "$INS_MS" '<' 150)"
+  for part in spend totals latency errors hours; do
+    printf '%-52s %10s %10s %6s\n' "  $part (ms, info)" "$(ins "${part}_30d_ms")" "" ""
+  done
+  printf '%-52s %10s %10s %6s\n' "  first run in the process (ms, info)" "$(ins dashboard_30d_first_ms)" "" ""
+  printf '%-52s %10s %10s %6s\n' "  spend by client, 30 days (ms, info)" "$(ins spend_by_client_30d_ms)" "" ""
+  printf '%-52s %10s %10s %6s\n' "  all aggregates for the whole year (ms, info)" "$(ins dashboard_all_ms)" "" ""
+  printf '%-52s %10s %10s %6s\n' "  CSV export of 30 days, $(ins export_csv_30d_rows) rows (ms, info)" \
+         "$(ins export_csv_30d_ms)" "" ""
+  printf '%-52s %10s %10s %6s\n' "history on disk per request, no bodies (bytes)" "$INS_BYTES" "< 1024" \
+         "$(verdict "$INS_BYTES" '<' 1024)"
+fi
+
 # --- the window ------------------------------------------------------------
 # Time to appear, memory at idle, Activity's frames at 100 requests/s.
 bash "$HERE/window.sh" "$BUILD_DIR" || echo "window benchmark failed (see above)"

@@ -1,0 +1,777 @@
+/* sy-dashboard-page.c — the Dashboard page: totals and charts of the request history.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "switchyard-gui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "sy-activity-item.h"
+#include "sy-chart.h"
+#include "sy-dashboard-page.h"
+#include "sy-insights.h"
+
+/* A finished request refreshes the page at most this often. */
+#define THROTTLE_SECONDS 2
+
+typedef enum {
+  CHART_SPEND,
+  CHART_BUDGET,
+  CHART_LATENCY,
+  CHART_TTFT,
+  CHART_SPEED,
+  CHART_ERRORS,
+  CHART_HOURS,
+  N_CHARTS
+} ChartId;
+
+typedef struct {
+  const char  *title;
+  SyChartUnit  unit;
+} ChartInfo;
+
+static const ChartInfo chart_info[N_CHARTS] = {
+  [CHART_SPEND] = { N_("Spend per Day"), SY_CHART_UNIT_USD },
+  [CHART_BUDGET] = { N_("Month-to-Date Spend"), SY_CHART_UNIT_USD },
+  [CHART_LATENCY] = { N_("Total Latency per Model"), SY_CHART_UNIT_MS },
+  [CHART_TTFT] = { N_("Time to First Token per Model"), SY_CHART_UNIT_MS },
+  [CHART_SPEED] = { N_("Tokens per Second per Model"), SY_CHART_UNIT_TOKENS_PER_S },
+  [CHART_ERRORS] = { N_("Error Rate per Provider"), SY_CHART_UNIT_PERCENT },
+  [CHART_HOURS] = { N_("Requests per Hour"), SY_CHART_UNIT_COUNT },
+};
+
+typedef enum {
+  TOTAL_TODAY,
+  TOTAL_WEEK,
+  TOTAL_MONTH,
+  TOTAL_PROJECTED,
+  TOTAL_CHEAPEST,
+  TOTAL_EXPENSIVE,
+  TOTAL_CACHE,
+  N_TOTALS
+} TotalId;
+
+static const char * const total_titles[N_TOTALS] = {
+  [TOTAL_TODAY] = N_("Today"),
+  [TOTAL_WEEK] = N_("This Week"),
+  [TOTAL_MONTH] = N_("This Month"),
+  [TOTAL_PROJECTED] = N_("Projected Month"),
+  [TOTAL_CHEAPEST] = N_("Cheapest Model"),
+  [TOTAL_EXPENSIVE] = N_("Most Expensive Model"),
+  [TOTAL_CACHE] = N_("Saved by Cache"),
+};
+
+struct _SyDashboardPage
+{
+  AdwBin           parent_instance;
+
+  /* template widgets */
+  GtkDropDown     *range_dropdown;
+  GtkDropDown     *group_dropdown;
+  GtkSpinner      *spinner;
+  GtkLabel        *error_label;
+  GtkGrid         *totals_grid;
+  GtkGrid         *charts_grid;
+
+  /* built widgets */
+  SyChart         *charts[N_CHARTS];
+  GtkLabel        *total_values[N_TOTALS];
+  GtkLabel        *total_details[N_TOTALS];
+
+  /* owned references */
+  SyServices      *services;
+  GCancellable    *cancellable;
+
+  /* state */
+  guint            throttle_id;
+  gboolean         loading;
+};
+
+G_DEFINE_FINAL_TYPE (SyDashboardPage, sy_dashboard_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_LOADING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ------------------------------------------------------------------ worker */
+
+typedef struct {
+  char            *path;
+  gint64           from_us;
+  gint64           now_us;
+  gint64           month_start_us;
+  SyInsightsGroup  group;
+  GTimeZone       *tz;
+  SyConfig        *config;
+} Query;
+
+static void
+query_free (Query *query)
+{
+  g_free (query->path);
+  g_time_zone_unref (query->tz);
+  g_clear_object (&query->config);
+  g_free (query);
+}
+
+typedef struct {
+  GPtrArray        *spend;
+  GPtrArray        *month;
+  SyInsightsTotals *totals;
+  GPtrArray        *latency;
+  GPtrArray        *errors;
+  GArray           *hours;
+} Results;
+
+static void
+results_free (Results *results)
+{
+  g_clear_pointer (&results->spend, g_ptr_array_unref);
+  g_clear_pointer (&results->month, g_ptr_array_unref);
+  g_clear_pointer (&results->totals, sy_insights_totals_free);
+  g_clear_pointer (&results->latency, g_ptr_array_unref);
+  g_clear_pointer (&results->errors, g_ptr_array_unref);
+  g_clear_pointer (&results->hours, g_array_unref);
+  g_free (results);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Results, results_free)
+
+/* The insights functions return arrays without free functions set. */
+static GPtrArray *
+owning (GPtrArray      *array,
+        GDestroyNotify  free_func)
+{
+  if (array != NULL)
+    g_ptr_array_set_free_func (array, free_func);
+  return array;
+}
+
+/* Returns the task's error when a query failed (@ok FALSE) or the refresh was cancelled. */
+static gboolean
+failed (GTask    *task,
+        gboolean  ok,
+        GError  **error)
+{
+  if (!ok)
+    {
+      if (*error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Unknown error"));
+      g_task_return_error (task, g_steal_pointer (error));
+      return TRUE;
+    }
+  return g_task_return_error_if_cancelled (task);
+}
+
+static void
+refresh_worker (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Query *query = task_data;
+  g_autoptr(Results) results = g_new0 (Results, 1);
+  g_autoptr(GError) error = NULL;
+
+  results->totals = sy_insights_totals (query->path, query->from_us, G_MAXINT64, query->now_us,
+                                        query->tz, query->config, &error);
+  if (failed (task, results->totals != NULL, &error))
+    return;
+  results->spend = owning (sy_insights_spend_per_day (query->path, query->from_us, G_MAXINT64, query->tz,
+                                                      query->group, &error),
+                           (GDestroyNotify) sy_spend_row_free);
+  if (failed (task, results->spend != NULL, &error))
+    return;
+  results->month = owning (sy_insights_spend_per_day (query->path, query->month_start_us, G_MAXINT64,
+                                                      query->tz, SY_INSIGHTS_BY_PROVIDER, &error),
+                           (GDestroyNotify) sy_spend_row_free);
+  if (failed (task, results->month != NULL, &error))
+    return;
+  results->latency = owning (sy_insights_latency (query->path, query->from_us, G_MAXINT64, &error),
+                             (GDestroyNotify) sy_latency_row_free);
+  if (failed (task, results->latency != NULL, &error))
+    return;
+  results->errors = owning (sy_insights_error_rates (query->path, query->from_us, G_MAXINT64, &error),
+                            (GDestroyNotify) sy_error_row_free);
+  if (failed (task, results->errors != NULL, &error))
+    return;
+  results->hours = sy_insights_requests_per_hour (query->path, query->from_us, G_MAXINT64, query->tz, &error);
+  if (failed (task, results->hours != NULL, &error))
+    return;
+  g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) results_free);
+}
+
+/* ------------------------------------------------------------------ display */
+
+static void
+set_total (SyDashboardPage *self,
+           TotalId          id,
+           const char      *value,
+           const char      *detail)
+{
+  gtk_label_set_label (self->total_values[id], value);
+  gtk_label_set_label (self->total_details[id], detail != NULL ? detail : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->total_details[id]), detail != NULL);
+}
+
+static void
+set_total_usd (SyDashboardPage *self,
+               TotalId          id,
+               double           value)
+{
+  g_autofree char *text = sy_chart_format_value (SY_CHART_UNIT_USD, value);
+
+  set_total (self, id, text, NULL);
+}
+
+static void
+set_model_total (SyDashboardPage   *self,
+                 TotalId            id,
+                 const SyModelCost *model)
+{
+  g_autofree char *price = NULL, *detail = NULL;
+
+  if (model == NULL)
+    {
+      set_total (self, id, "—", _("No priced requests"));
+      return;
+    }
+  price = sy_chart_format_value (SY_CHART_UNIT_USD, model->usd_per_mtok);
+  /* Translators: a price, "$0.40 per million tokens" */
+  detail = g_strdup_printf (_("%s per million tokens"), price);
+  set_total (self, id, model->model, detail);
+}
+
+static void
+show_totals (SyDashboardPage        *self,
+             const SyInsightsTotals *totals)
+{
+  g_autofree char *saved = NULL, *tokens = NULL, *count = NULL;
+
+  set_total_usd (self, TOTAL_TODAY, totals->today);
+  set_total_usd (self, TOTAL_WEEK, totals->week);
+  set_total_usd (self, TOTAL_MONTH, totals->month);
+  set_total_usd (self, TOTAL_PROJECTED, totals->projected_month);
+  set_model_total (self, TOTAL_CHEAPEST, totals->cheapest);
+  set_model_total (self, TOTAL_EXPENSIVE, totals->most_expensive);
+
+  saved = sy_chart_format_value (SY_CHART_UNIT_USD, totals->cache_saved);
+  count = g_strdup_printf ("%" G_GINT64_FORMAT, totals->cached_tokens);
+  tokens = g_strdup_printf (ngettext ("%s cached token", "%s cached tokens",
+                                      (gulong) CLAMP (totals->cached_tokens, 0, G_MAXLONG)),
+                            count);
+  set_total (self, TOTAL_CACHE, saved, tokens);
+}
+
+static const char *
+group_name (const char *group)
+{
+  return group != NULL ? group : _("None");
+}
+
+/* By name, "None" (no group) last. */
+static int
+compare_groups (gconstpointer a,
+                gconstpointer b)
+{
+  const char *group_a = *(const char * const *) a;
+  const char *group_b = *(const char * const *) b;
+  const char *none = group_name (NULL);
+  gboolean none_a = g_str_equal (group_a, none), none_b = g_str_equal (group_b, none);
+
+  if (none_a || none_b)
+    return none_a - none_b;
+  return g_utf8_collate (group_a, group_b);
+}
+
+static void
+show_spend (SyDashboardPage *self,
+            GPtrArray       *rows)
+{
+  g_autoptr(GPtrArray) days = g_ptr_array_new ();
+  g_autoptr(GPtrArray) groups = g_ptr_array_new ();
+  g_autofree double *values = NULL;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SySpendRow *row = rows->pdata[i];
+      const char *group = group_name (row->group);
+
+      if (days->len == 0 || g_strcmp0 (days->pdata[days->len - 1], row->day) != 0)
+        g_ptr_array_add (days, row->day);
+      if (!g_ptr_array_find_with_equal_func (groups, group, g_str_equal, NULL))
+        g_ptr_array_add (groups, (gpointer) group);
+    }
+  if (days->len == 0)
+    {
+      sy_chart_clear (self->charts[CHART_SPEND]);
+      return;
+    }
+  /* The same order of series whatever the days: by name. */
+  g_ptr_array_sort (groups, compare_groups);
+  values = g_new0 (double, days->len * groups->len);
+  for (guint i = 0, d = 0; i < rows->len; i++)
+    {
+      SySpendRow *row = rows->pdata[i];
+      guint s = 0;
+
+      while (g_strcmp0 (days->pdata[d], row->day) != 0)
+        d++;
+      g_ptr_array_find_with_equal_func (groups, group_name (row->group), g_str_equal, &s);
+      values[s * days->len + d] += row->cost;
+    }
+  sy_chart_set_data (self->charts[CHART_SPEND], SY_CHART_STACKED_BAR,
+                     days->len, (const char * const *) days->pdata,
+                     groups->len, (const char * const *) groups->pdata, values);
+}
+
+static double
+monthly_budget (SyDashboardPage *self)
+{
+  JsonObject *root = sy_config_get_root (sy_services_get_config (self->services));
+  JsonNode *budget = root != NULL ? json_object_get_member (root, "budget") : NULL;
+  JsonNode *monthly;
+
+  if (budget == NULL || !JSON_NODE_HOLDS_OBJECT (budget))
+    return 0;
+  monthly = json_object_get_member (json_node_get_object (budget), "monthly");
+  if (monthly == NULL || (json_node_get_value_type (monthly) != G_TYPE_DOUBLE &&
+                          json_node_get_value_type (monthly) != G_TYPE_INT64))
+    return 0;
+  return json_node_get_double (monthly);
+}
+
+static void
+show_month (SyDashboardPage *self,
+            GPtrArray       *rows,
+            gint64           now_us)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (now_us / G_USEC_PER_SEC);
+  int today = g_date_time_get_day_of_month (now);
+  g_autoptr(GPtrArray) days = g_ptr_array_new_with_free_func (g_free);
+  g_autofree double *values = g_new0 (double, 2 * today);
+  const char *series[] = { _("Spent"), _("Monthly Budget") };
+  double budget = monthly_budget (self);
+  double total = 0;
+
+  if (rows->len == 0)
+    {
+      sy_chart_clear (self->charts[CHART_BUDGET]);
+      return;
+    }
+  for (int d = 1; d <= today; d++)
+    g_ptr_array_add (days, g_strdup_printf ("%04d-%02d-%02d", g_date_time_get_year (now),
+                                            g_date_time_get_month (now), d));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SySpendRow *row = rows->pdata[i];
+      int d = (int) g_ascii_strtoll (row->day + 8, NULL, 10);
+
+      if (d >= 1 && d <= today)
+        values[d - 1] += row->cost;
+    }
+  for (int d = 0; d < today; d++)
+    {
+      total += values[d];
+      values[d] = total;
+      values[today + d] = budget;
+    }
+  sy_chart_set_data (self->charts[CHART_BUDGET], SY_CHART_LINE, days->len,
+                     (const char * const *) days->pdata, budget > 0 ? 2 : 1, series, values);
+}
+
+static double
+known (double value)
+{
+  return value < 0 ? NAN : value;
+}
+
+static void
+show_latency (SyDashboardPage *self,
+              GPtrArray       *rows)
+{
+  const char *series[] = { _("p50"), _("p90"), _("p99") };
+  g_autoptr(GPtrArray) models = g_ptr_array_new ();
+  g_autoptr(GPtrArray) fast_models = g_ptr_array_new ();
+  guint n = rows->len;
+  g_autofree double *total = g_new (double, 3 * n);
+  g_autofree double *ttft = g_new (double, 3 * n);
+  g_autofree double *speed = g_new (double, n);
+  gboolean any_ttft = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      SyLatencyRow *row = rows->pdata[i];
+
+      g_ptr_array_add (models, row->model);
+      total[i] = known (row->total_p50);
+      total[n + i] = known (row->total_p90);
+      total[2 * n + i] = known (row->total_p99);
+      ttft[i] = known (row->ttft_p50);
+      ttft[n + i] = known (row->ttft_p90);
+      ttft[2 * n + i] = known (row->ttft_p99);
+      any_ttft |= row->ttft_p50 >= 0;
+      if (row->tokens_per_s_p50 >= 0)
+        {
+          speed[fast_models->len] = row->tokens_per_s_p50;
+          g_ptr_array_add (fast_models, row->model);
+        }
+    }
+  sy_chart_set_data (self->charts[CHART_LATENCY], SY_CHART_HORIZONTAL_BAR, n,
+                     (const char * const *) models->pdata, 3, series, total);
+  sy_chart_set_data (self->charts[CHART_TTFT], SY_CHART_HORIZONTAL_BAR, any_ttft ? n : 0,
+                     (const char * const *) models->pdata, 3, series, ttft);
+  series[0] = _("Median");
+  sy_chart_set_data (self->charts[CHART_SPEED], SY_CHART_HORIZONTAL_BAR, fast_models->len,
+                     (const char * const *) fast_models->pdata, 1, series, speed);
+}
+
+static void
+show_errors (SyDashboardPage *self,
+             GPtrArray       *rows)
+{
+  const char *series[] = { _("Error rate") };
+  g_autoptr(GPtrArray) providers = g_ptr_array_new ();
+  g_autofree double *rates = g_new (double, rows->len);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SyErrorRow *row = rows->pdata[i];
+
+      g_ptr_array_add (providers, row->provider != NULL ? row->provider : (char *) _("Not routed"));
+      rates[i] = row->rate;
+    }
+  sy_chart_set_data (self->charts[CHART_ERRORS], SY_CHART_HORIZONTAL_BAR, rows->len,
+                     (const char * const *) providers->pdata, 1, series, rates);
+}
+
+static void
+show_hours (SyDashboardPage *self,
+            GArray          *hours,
+            GTimeZone       *tz,
+            gboolean         one_day)
+{
+  const char *series[] = { _("Requests") };
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autofree double *counts = g_new (double, hours->len);
+
+  for (guint i = 0; i < hours->len; i++)
+    {
+      const SyHourCount *hour = &g_array_index (hours, SyHourCount, i);
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (hour->start_us / G_USEC_PER_SEC);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+
+      g_ptr_array_add (labels, g_date_time_format (local, one_day ? "%H:00" : "%m-%d %H:00"));
+      counts[i] = (double) hour->requests;
+    }
+  sy_chart_set_data (self->charts[CHART_HOURS], SY_CHART_HISTOGRAM, hours->len,
+                     (const char * const *) labels->pdata, 1, series, counts);
+}
+
+static void
+set_loading (SyDashboardPage *self,
+             gboolean         loading)
+{
+  if (self->loading == loading)
+    return;
+  self->loading = loading;
+  gtk_spinner_set_spinning (self->spinner, loading);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_STATE_BUSY, loading, -1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+refresh_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (object);
+  Query *query = g_task_get_task_data (G_TASK (result));
+  g_autoptr(Results) results = NULL;
+  g_autoptr(GError) error = NULL;
+
+  results = g_task_propagate_pointer (G_TASK (result), &error);
+  /* Cancelled: a newer refresh runs, or the page is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_loading (self, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL);
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not read the history: %s"), error->message);
+
+      gtk_label_set_label (self->error_label, text);
+      return;
+    }
+  show_totals (self, results->totals);
+  show_spend (self, results->spend);
+  show_month (self, results->month, query->now_us);
+  show_latency (self, results->latency);
+  show_errors (self, results->errors);
+  show_hours (self, results->hours, query->tz,
+              gtk_drop_down_get_selected (self->range_dropdown) == 0);
+}
+
+static void
+refresh (SyDashboardPage *self)
+{
+  static const gint64 range_days[] = { 1, 7, 30, 0 };
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) month_start = NULL;
+  Query *query = g_new0 (Query, 1);
+  guint range = gtk_drop_down_get_selected (self->range_dropdown);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  query->path = g_strdup (sy_services_get_history_path (self->services));
+  query->tz = g_time_zone_new_local ();
+  now = g_date_time_new_now (query->tz);
+  query->now_us = g_date_time_to_unix (now) * G_USEC_PER_SEC + g_date_time_get_microsecond (now);
+  range = MIN (range, G_N_ELEMENTS (range_days) - 1);
+  query->from_us = range_days[range] > 0 ? query->now_us - range_days[range] * G_TIME_SPAN_DAY : 0;
+  month_start = g_date_time_new (query->tz, g_date_time_get_year (now), g_date_time_get_month (now),
+                                 1, 0, 0, 0);
+  query->month_start_us = g_date_time_to_unix (month_start) * G_USEC_PER_SEC;
+  query->group = MIN (gtk_drop_down_get_selected (self->group_dropdown), SY_INSIGHTS_BY_PROFILE);
+  /* Configs in force are never modified: the worker may read this one. */
+  query->config = g_object_ref (sy_services_get_config (self->services));
+
+  task = g_task_new (self, self->cancellable, refresh_done, NULL);
+  g_task_set_source_tag (task, refresh);
+  g_task_set_task_data (task, query, (GDestroyNotify) query_free);
+  set_loading (self, TRUE);
+  g_task_run_in_thread (task, refresh_worker);
+}
+
+static gboolean
+throttle_done (gpointer data)
+{
+  SyDashboardPage *self = data;
+
+  self->throttle_id = 0;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Requests finish in bursts: refresh once, THROTTLE_SECONDS after the first,
+ * which also leaves the history's writer time to commit them. Hidden, the page
+ * refreshes when shown. */
+static void
+schedule_refresh (SyDashboardPage *self)
+{
+  if (self->throttle_id == 0)
+    self->throttle_id = g_timeout_add_seconds (THROTTLE_SECONDS, throttle_done, self);
+}
+
+static void
+item_finished (SyActivityItem  *item,
+               GParamSpec      *pspec,
+               SyDashboardPage *self)
+{
+  if (sy_activity_item_get_finished (item))
+    schedule_refresh (self);
+}
+
+static void
+watch_item (SyDashboardPage *self,
+            SyActivityItem  *item)
+{
+  g_signal_connect_object (item, "notify::finished", G_CALLBACK (item_finished), self, 0);
+}
+
+static void
+activity_changed (GListModel      *model,
+                  guint            position,
+                  guint            removed,
+                  guint            added,
+                  SyDashboardPage *self)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(SyActivityItem) item = g_list_model_get_item (model, i);
+
+      watch_item (self, item);
+      if (sy_activity_item_get_finished (item))
+        schedule_refresh (self);
+    }
+}
+
+/* ------------------------------------------------------------------ building */
+
+static void
+build_totals (SyDashboardPage *self)
+{
+  for (guint i = 0; i < N_TOTALS; i++)
+    {
+      GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+      GtkWidget *title = gtk_label_new (_(total_titles[i]));
+      GtkWidget *value = gtk_label_new ("—");
+      GtkWidget *detail = gtk_label_new (NULL);
+
+      gtk_widget_add_css_class (card, "card");
+      gtk_widget_add_css_class (card, "dashboard-total");
+      gtk_widget_add_css_class (title, "dim-label");
+      gtk_widget_add_css_class (title, "caption-heading");
+      /* Model names are longer than amounts. */
+      gtk_widget_add_css_class (value, i == TOTAL_CHEAPEST || i == TOTAL_EXPENSIVE ? "title-4" : "title-2");
+      gtk_widget_add_css_class (value, "numeric");
+      gtk_widget_add_css_class (detail, "dim-label");
+      gtk_widget_add_css_class (detail, "caption");
+      gtk_label_set_xalign (GTK_LABEL (title), 0);
+      gtk_label_set_xalign (GTK_LABEL (value), 0);
+      gtk_label_set_xalign (GTK_LABEL (detail), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (value), PANGO_ELLIPSIZE_MIDDLE);
+      gtk_label_set_ellipsize (GTK_LABEL (detail), PANGO_ELLIPSIZE_END);
+      gtk_widget_set_visible (detail, FALSE);
+      gtk_box_append (GTK_BOX (card), title);
+      gtk_box_append (GTK_BOX (card), value);
+      gtk_box_append (GTK_BOX (card), detail);
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (value),
+                                      GTK_ACCESSIBLE_RELATION_LABELLED_BY, title, NULL, -1);
+      self->total_values[i] = GTK_LABEL (value);
+      self->total_details[i] = GTK_LABEL (detail);
+      gtk_grid_attach (self->totals_grid, card, (int) i % 4, (int) i / 4, 1, 1);
+    }
+}
+
+static void
+build_charts (SyDashboardPage *self)
+{
+  for (guint i = 0; i < N_CHARTS; i++)
+    {
+      GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+      GtkWidget *title = gtk_label_new (_(chart_info[i].title));
+      GtkWidget *chart = sy_chart_new (_(chart_info[i].title));
+      gboolean last = i == N_CHARTS - 1;
+
+      gtk_widget_add_css_class (card, "card");
+      gtk_widget_add_css_class (card, "dashboard-chart");
+      gtk_widget_add_css_class (title, "heading");
+      gtk_label_set_xalign (GTK_LABEL (title), 0);
+      gtk_widget_set_vexpand (chart, TRUE);
+      sy_chart_set_unit (SY_CHART (chart), chart_info[i].unit);
+      gtk_box_append (GTK_BOX (card), title);
+      gtk_box_append (GTK_BOX (card), chart);
+      self->charts[i] = SY_CHART (chart);
+      /* The last one alone on its row: it is the widest, hours on end. */
+      gtk_grid_attach (self->charts_grid, card, last ? 0 : (int) i % 2, (int) i / 2, last ? 2 : 1, 1);
+    }
+}
+
+/* ------------------------------------------------------------------ GObject */
+
+static void
+sy_dashboard_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (sy_dashboard_page_parent_class)->map (widget);
+  refresh (SY_DASHBOARD_PAGE (widget));
+}
+
+static void
+sy_dashboard_page_dispose (GObject *object)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->throttle_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_DASHBOARD_PAGE);
+  g_clear_object (&self->services);
+
+  G_OBJECT_CLASS (sy_dashboard_page_parent_class)->dispose (object);
+}
+
+static void
+sy_dashboard_page_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sy_dashboard_page_class_init (SyDashboardPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sy_dashboard_page_dispose;
+  object_class->get_property = sy_dashboard_page_get_property;
+  widget_class->map = sy_dashboard_page_map;
+
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/switchyard/Switchyard/sy-dashboard-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, range_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, group_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, totals_grid);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, charts_grid);
+}
+
+static void
+sy_dashboard_page_init (SyDashboardPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  build_totals (self);
+  build_charts (self);
+  g_signal_connect_object (self->range_dropdown, "notify::selected",
+                           G_CALLBACK (refresh), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->group_dropdown, "notify::selected",
+                           G_CALLBACK (refresh), self, G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+sy_dashboard_page_new (SyServices *services)
+{
+  SyDashboardPage *self;
+  GListModel *activity;
+
+  g_return_val_if_fail (SY_IS_SERVICES (services), NULL);
+
+  self = g_object_new (SY_TYPE_DASHBOARD_PAGE, NULL);
+  self->services = g_object_ref (services);
+  activity = sy_endpoint_get_activity (sy_services_get_endpoint (services));
+  g_signal_connect_object (activity, "items-changed", G_CALLBACK (activity_changed), self, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (activity); i++)
+    {
+      g_autoptr(SyActivityItem) item = g_list_model_get_item (activity, i);
+
+      if (!sy_activity_item_get_finished (item))
+        watch_item (self, item);
+    }
+  g_signal_connect_object (services, "notify::config", G_CALLBACK (schedule_refresh), self,
+                           G_CONNECT_SWAPPED);
+  return GTK_WIDGET (self);
+}
+
+gboolean
+sy_dashboard_page_get_loading (SyDashboardPage *self)
+{
+  g_return_val_if_fail (SY_IS_DASHBOARD_PAGE (self), FALSE);
+  return self->loading;
+}

@@ -1,0 +1,506 @@
+/* test-gui-dashboard.c — the Dashboard page of the real window over a history of known
+ * requests: totals, each chart's data, range and group, empty history, rendering.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <math.h>
+
+#include "sy-chart.h"
+#include "sy-dashboard-page.h"
+#include "sy-gui-test-util.h"
+#include "sy-history.h"
+
+#define CONFIG "{\"server\":{\"port\":0,\"token\":\"sy-gui-test-token-0123456789abcdef\"}," \
+               " \"providers\":[{\"id\":\"openai\",\"base_url\":\"http://127.0.0.1:1/v1\"}," \
+               "              {\"id\":\"anthropic\",\"base_url\":\"http://127.0.0.1:1/v1\"}]," \
+               " \"profiles\":[{\"name\":\"auto\",\"models\":[\"openai/gpt-4.1-mini\"]}]," \
+               " \"default_profile\":\"auto\", \"budget\":{\"monthly\":10}}"
+
+static const char * const chart_titles[] = {
+  "Spend per Day", "Month-to-Date Spend", "Total Latency per Model",
+  "Time to First Token per Model", "Tokens per Second per Model",
+  "Error Rate per Provider", "Requests per Hour",
+};
+
+static gint64
+today_start_us (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) start = g_date_time_new_local (g_date_time_get_year (now),
+                                                      g_date_time_get_month (now),
+                                                      g_date_time_get_day_of_month (now), 0, 0, 0);
+
+  return g_date_time_to_unix (start) * G_USEC_PER_SEC;
+}
+
+static char *
+today_string (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  return g_date_time_format (now, "%Y-%m-%d");
+}
+
+static void
+add (SyHistory  *history,
+     gint64      started_at_us,
+     const char *provider,
+     const char *model,
+     const char *client,
+     const char *profile,
+     int         status,
+     double      cost,
+     double      ttft_ms,
+     double      total_ms,
+     double      tokens_per_s)
+{
+  SyHistoryRecord *record = sy_history_record_new ();
+  static guint serial;
+
+  record->request_id = g_strdup_printf ("sy-dashboard-%u", ++serial);
+  record->started_at_us = started_at_us;
+  record->surface = g_strdup ("chat.completions");
+  record->requested_model = g_strdup (model);
+  record->provider = g_strdup (provider);
+  record->model = g_strdup (model);
+  record->client = g_strdup (client);
+  record->profile = g_strdup (profile);
+  record->status = status;
+  if (status != 200)
+    record->error = g_strdup ("upstream failed");
+  record->prompt_tokens = status == 200 ? 1000 : -1;
+  record->completion_tokens = status == 200 ? 500 : -1;
+  record->cost_known = cost >= 0;
+  if (cost >= 0)
+    {
+      record->cost = cost;
+      record->cost_input = cost / 2;
+      record->cost_output = cost / 2;
+    }
+  record->ttft_ms = ttft_ms;
+  record->total_ms = total_ms;
+  record->tokens_per_s = tokens_per_s;
+  sy_history_record (history, record);
+}
+
+/* Three requests today (just after midnight: in every range), one 40 days ago. */
+static void
+fill_history (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyHistory) history = sy_history_new (path, &error);
+  gint64 today = today_start_us ();
+
+  g_assert_no_error (error);
+  add (history, today + 1 * G_USEC_PER_SEC, "openai", "gpt-4.1-mini", "cli-a", "auto",
+       200, 1.25, 100, 1000, 50);
+  add (history, today + 2 * G_USEC_PER_SEC, "anthropic", "claude-x", "cli-b", NULL,
+       200, 0.50, 200, 2000, 25);
+  add (history, today + 3 * G_USEC_PER_SEC, "anthropic", "claude-x", "cli-b", NULL,
+       500, -1, -1, 50, -1);
+  add (history, g_get_real_time () - 40 * G_TIME_SPAN_DAY, "openai", "gpt-4.1-mini", "cli-a", "auto",
+       200, 3.00, 300, 3000, 40);
+  sy_history_flush (history);
+  sy_history_close (history);
+}
+
+/* ------------------------------------------------------------------ finding */
+
+static GtkWidget *
+find_by (GtkWidget *root,
+         gboolean (*match) (GtkWidget *widget, gconstpointer data),
+         gconstpointer data)
+{
+  if (match (root, data))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_chart (GtkWidget     *widget,
+          gconstpointer  title)
+{
+  return SY_IS_CHART (widget) && g_strcmp0 (sy_chart_get_title (SY_CHART (widget)), title) == 0;
+}
+
+static gboolean
+is_label (GtkWidget     *widget,
+          gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+static SyChart *
+chart (GtkWidget  *page,
+       const char *title)
+{
+  GtkWidget *found = find_by (page, is_chart, title);
+
+  g_assert_nonnull (found);
+  return SY_CHART (found);
+}
+
+/* The value shown under a total's title, as a screen reader reads the card. */
+static const char *
+total (GtkWidget  *page,
+       const char *title)
+{
+  GtkWidget *label = find_by (page, is_label, title);
+
+  g_assert_nonnull (label);
+  return gtk_label_get_text (GTK_LABEL (gtk_widget_get_next_sibling (label)));
+}
+
+static GtkDropDown *
+dropdown (GtkWidget  *page,
+          const char *label_text)
+{
+  GtkWidget *label = find_by (page, is_label, label_text);
+
+  g_assert_nonnull (label);
+  return GTK_DROP_DOWN (gtk_label_get_mnemonic_widget (GTK_LABEL (label)));
+}
+
+static gboolean
+loaded (gpointer data)
+{
+  return !sy_dashboard_page_get_loading (data);
+}
+
+static GtkWidget *
+show_dashboard (SyGuiTest *test)
+{
+  GtkWidget *page;
+
+  sy_window_show_page (test->window, "dashboard");
+  page = sy_window_get_page (test->window, "dashboard");
+  g_assert_true (SY_IS_DASHBOARD_PAGE (page));
+  sy_gui_test_run_for (50);
+  sy_gui_test_wait (loaded, page, 30, "the dashboard to load");
+  return page;
+}
+
+static void
+select_and_wait (GtkWidget  *page,
+                 const char *label,
+                 guint       position)
+{
+  gtk_drop_down_set_selected (dropdown (page, label), position);
+  g_assert_true (sy_dashboard_page_get_loading (SY_DASHBOARD_PAGE (page)));
+  sy_gui_test_wait (loaded, page, 30, "the dashboard to reload");
+}
+
+static void
+assert_value (SyChart *c,
+              guint    series,
+              guint    category,
+              double   expected)
+{
+  g_assert_cmpfloat_with_epsilon (sy_chart_get_value (c, series, category), expected, 1e-9);
+}
+
+/* ------------------------------------------------------------------ rendering */
+
+static GdkTexture *
+render (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  /* The paintable has no node until the widget has drawn once. */
+  for (int attempt = 0; attempt < 40 && node == NULL; attempt++)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node == NULL)
+        sy_gui_test_run_for (50);
+    }
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* Renders @widget as the window would and counts the pixels unlike the first one. */
+static guint
+drawn_pixels (GtkWidget *widget)
+{
+  g_autoptr(GdkTexture) texture = render (widget);
+  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
+  g_autofree guchar *pixels = g_malloc ((gsize) width * height * 4);
+  guint different = 0;
+
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    for (int c = 0; c < 4; c++)
+      if (ABS (pixels[i * 4 + c] - pixels[c]) > 24)
+        {
+          different++;
+          break;
+        }
+  return different;
+}
+
+static void
+check_rendering (GtkWidget *page)
+{
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  const AdwColorScheme schemes[] = { ADW_COLOR_SCHEME_FORCE_LIGHT, ADW_COLOR_SCHEME_FORCE_DARK };
+
+  for (guint s = 0; s < G_N_ELEMENTS (schemes); s++)
+    {
+      adw_style_manager_set_color_scheme (manager, schemes[s]);
+      g_assert_true (adw_style_manager_get_dark (manager) == (schemes[s] == ADW_COLOR_SCHEME_FORCE_DARK));
+      sy_gui_test_run_for (100);
+      /* SY_TEST_SCREENSHOTS=dir keeps the whole window, for a look. */
+      if (g_getenv ("SY_TEST_SCREENSHOTS") != NULL)
+        {
+          g_autoptr(GdkTexture) shot = render (gtk_widget_get_ancestor (page, GTK_TYPE_WINDOW));
+          g_autofree char *name = g_strdup_printf ("dashboard-%s-%s.png", g_test_get_path () + 11,
+                                                   s == 0 ? "light" : "dark");
+          g_autofree char *path = g_build_filename (g_getenv ("SY_TEST_SCREENSHOTS"), name, NULL);
+
+          g_assert_true (gdk_texture_save_to_png (shot, path));
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (chart_titles); i++)
+        {
+          guint n = drawn_pixels (GTK_WIDGET (chart (page, chart_titles[i])));
+
+          if (g_test_verbose ())
+            g_test_message ("%s, %s: %u pixels drawn", chart_titles[i],
+                            s == 0 ? "light" : "dark", n);
+          g_assert_cmpuint (n, >, 40);
+        }
+    }
+  adw_style_manager_set_color_scheme (manager, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* Sends @keyval to @widget's key controller, as a key press on the focused widget. */
+static gboolean
+press (GtkWidget *widget,
+       guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+    }
+  return handled;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static SyGuiTest *
+new_test (gboolean with_history)
+{
+  SyGuiTest *test = sy_gui_test_new_services (CONFIG, NULL);
+
+  if (with_history)
+    fill_history (test->db_path);
+  test->window = g_object_ref_sink (sy_window_new (NULL, test->services));
+  gtk_window_set_default_size (GTK_WINDOW (test->window), 1100, 760);
+  gtk_window_present (GTK_WINDOW (test->window));
+  sy_gui_test_run_for (100);
+  return test;
+}
+
+/* The default range (30 days) grouped by model: today's three requests. */
+static void
+test_charts_with_data (void)
+{
+  g_autoptr(SyGuiTest) test = new_test (TRUE);
+  g_autofree char *today = today_string ();
+  GtkWidget *page = show_dashboard (test);
+  SyChart *c;
+
+  g_assert_cmpuint (gtk_drop_down_get_selected (dropdown (page, "Range")), ==, 2);
+  g_assert_cmpstr (total (page, "Today"), ==, "$1.75");
+  g_assert_cmpstr (total (page, "This Week"), ==, "$1.75");
+  g_assert_cmpstr (total (page, "This Month"), ==, "$1.75");
+  g_assert_cmpstr (total (page, "Cheapest Model"), ==, "anthropic/claude-x");
+  g_assert_cmpstr (total (page, "Most Expensive Model"), ==, "openai/gpt-4.1-mini");
+
+  c = chart (page, "Spend per Day");
+  g_assert_false (sy_chart_is_empty (c));
+  g_assert_cmpint (sy_chart_get_kind (c), ==, SY_CHART_STACKED_BAR);
+  g_assert_cmpuint (sy_chart_get_n_categories (c), ==, 1);
+  g_assert_cmpstr (sy_chart_get_category_label (c, 0), ==, today);
+  g_assert_cmpuint (sy_chart_get_n_series (c), ==, 2);
+  g_assert_cmpstr (sy_chart_get_series_name (c, 0), ==, "anthropic/claude-x");
+  g_assert_cmpstr (sy_chart_get_series_name (c, 1), ==, "openai/gpt-4.1-mini");
+  assert_value (c, 0, 0, 0.50);
+  assert_value (c, 1, 0, 1.25);
+
+  c = chart (page, "Month-to-Date Spend");
+  g_assert_cmpint (sy_chart_get_kind (c), ==, SY_CHART_LINE);
+  g_assert_cmpuint (sy_chart_get_n_series (c), ==, 2);
+  g_assert_cmpstr (sy_chart_get_category_label (c, sy_chart_get_n_categories (c) - 1), ==, today);
+  assert_value (c, 0, sy_chart_get_n_categories (c) - 1, 1.75);
+  assert_value (c, 1, 0, 10);
+
+  c = chart (page, "Total Latency per Model");
+  g_assert_cmpint (sy_chart_get_kind (c), ==, SY_CHART_HORIZONTAL_BAR);
+  g_assert_cmpuint (sy_chart_get_n_categories (c), ==, 2);
+  g_assert_cmpstr (sy_chart_get_category_label (c, 0), ==, "anthropic/claude-x");
+  g_assert_cmpstr (sy_chart_get_series_name (c, 2), ==, "p99");
+  assert_value (c, 0, 0, 2000);
+  assert_value (c, 0, 1, 1000);
+
+  c = chart (page, "Time to First Token per Model");
+  assert_value (c, 1, 0, 200);
+  assert_value (c, 1, 1, 100);
+
+  c = chart (page, "Tokens per Second per Model");
+  g_assert_cmpuint (sy_chart_get_n_categories (c), ==, 2);
+  assert_value (c, 0, 0, 25);
+  assert_value (c, 0, 1, 50);
+
+  c = chart (page, "Error Rate per Provider");
+  g_assert_cmpuint (sy_chart_get_n_categories (c), ==, 2);
+  g_assert_cmpstr (sy_chart_get_category_label (c, 0), ==, "anthropic");
+  g_assert_cmpstr (sy_chart_get_category_label (c, 1), ==, "openai");
+  assert_value (c, 0, 0, 0.5);
+  assert_value (c, 0, 1, 0);
+
+  /* Keyboard: focus the chart, then Left/Right walk its categories. */
+  c = chart (page, "Error Rate per Provider");
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (c)));
+  g_assert_true (press (GTK_WIDGET (c), GDK_KEY_Right));
+  g_assert_cmpint (sy_chart_get_highlight (c), ==, 0);
+  g_assert_true (press (GTK_WIDGET (c), GDK_KEY_Right));
+  g_assert_true (press (GTK_WIDGET (c), GDK_KEY_Right));
+  g_assert_cmpint (sy_chart_get_highlight (c), ==, 1);
+  g_assert_true (press (GTK_WIDGET (c), GDK_KEY_Home));
+  g_assert_cmpint (sy_chart_get_highlight (c), ==, 0);
+  g_assert_false (press (GTK_WIDGET (c), GDK_KEY_a));
+
+  c = chart (page, "Requests per Hour");
+  g_assert_cmpint (sy_chart_get_kind (c), ==, SY_CHART_HISTOGRAM);
+  g_assert_cmpuint (sy_chart_get_n_categories (c), ==, 1);
+  assert_value (c, 0, 0, 3);
+
+  check_rendering (page);
+}
+
+/* All adds the request of 40 days ago; grouping by provider renames the series. */
+static void
+test_range_and_group (void)
+{
+  g_autoptr(SyGuiTest) test = new_test (TRUE);
+  GtkWidget *page = show_dashboard (test);
+  SyChart *spend = chart (page, "Spend per Day");
+  SyChart *latency = chart (page, "Total Latency per Model");
+  double sum = 0;
+
+  select_and_wait (page, "Range", 3);
+  g_assert_cmpuint (sy_chart_get_n_categories (spend), ==, 2);
+  for (guint s = 0; s < sy_chart_get_n_series (spend); s++)
+    for (guint d = 0; d < sy_chart_get_n_categories (spend); d++)
+      sum += sy_chart_get_value (spend, s, d);
+  g_assert_cmpfloat_with_epsilon (sum, 4.75, 1e-9);
+  /* Nearest rank of {1000, 3000}. */
+  assert_value (latency, 0, 1, 1000);
+  assert_value (latency, 2, 1, 3000);
+  g_assert_cmpuint (sy_chart_get_n_categories (chart (page, "Requests per Hour")), >, 24 * 39);
+  /* The periods of the totals do not depend on the range. */
+  g_assert_cmpstr (total (page, "Today"), ==, "$1.75");
+
+  select_and_wait (page, "Group By", 1);
+  g_assert_cmpuint (sy_chart_get_n_series (spend), ==, 2);
+  g_assert_cmpstr (sy_chart_get_series_name (spend, 0), ==, "anthropic");
+  g_assert_cmpstr (sy_chart_get_series_name (spend, 1), ==, "openai");
+  assert_value (spend, 1, 0, 3.00);
+
+  select_and_wait (page, "Group By", 3);
+  g_assert_cmpstr (sy_chart_get_series_name (spend, 0), ==, "auto");
+  g_assert_cmpstr (sy_chart_get_series_name (spend, 1), ==, "None");
+
+  select_and_wait (page, "Range", 0);
+  g_assert_cmpuint (sy_chart_get_n_categories (spend), ==, 1);
+  g_assert_cmpuint (sy_chart_get_n_categories (chart (page, "Requests per Hour")), ==, 1);
+}
+
+static void
+test_empty_history (void)
+{
+  g_autoptr(SyGuiTest) test = new_test (FALSE);
+  GtkWidget *page = show_dashboard (test);
+
+  g_assert_cmpstr (total (page, "Today"), ==, "$0.00");
+  g_assert_cmpstr (total (page, "This Month"), ==, "$0.00");
+  g_assert_cmpstr (total (page, "Projected Month"), ==, "$0.00");
+  g_assert_cmpstr (total (page, "Saved by Cache"), ==, "$0.00");
+  for (guint i = 0; i < G_N_ELEMENTS (chart_titles); i++)
+    g_assert_true (sy_chart_is_empty (chart (page, chart_titles[i])));
+
+  for (guint r = 0; r < 4; r++)
+    {
+      select_and_wait (page, "Range", r);
+      for (guint i = 0; i < G_N_ELEMENTS (chart_titles); i++)
+        g_assert_true (sy_chart_is_empty (chart (page, chart_titles[i])));
+    }
+  check_rendering (page);
+}
+
+/* The chart on its own: nice ticks are internal, but the data model, keyboard
+ * highlight and value formatting are what people and tests see. */
+static void
+test_chart_widget (void)
+{
+  GtkWidget *widget = g_object_ref_sink (sy_chart_new ("Test"));
+  SyChart *c = SY_CHART (widget);
+  const char *categories[] = { "a", "b", "c" };
+  const char *series[] = { "one", "two" };
+  const double values[] = { 1, 2, NAN, 4, 5, 6 };
+  g_autofree char *usd = sy_chart_format_value (SY_CHART_UNIT_USD, 0.004);
+  g_autofree char *pct = sy_chart_format_value (SY_CHART_UNIT_PERCENT, 0.125);
+  g_autofree char *ms = sy_chart_format_value (SY_CHART_UNIT_MS, 1500);
+
+  g_assert_true (sy_chart_is_empty (c));
+  g_assert_true (gtk_widget_get_focusable (widget));
+  sy_chart_set_data (c, SY_CHART_BAR, 3, categories, 2, series, values);
+  g_assert_false (sy_chart_is_empty (c));
+  g_assert_true (isnan (sy_chart_get_value (c, 0, 2)));
+  assert_value (c, 1, 2, 6);
+  g_assert_cmpint (sy_chart_get_highlight (c), ==, -1);
+  sy_chart_clear (c);
+  g_assert_true (sy_chart_is_empty (c));
+
+  g_assert_cmpstr (usd, ==, "$0.0040");
+  g_assert_cmpstr (pct, ==, "12.5 %");
+  g_assert_cmpstr (ms, ==, "1.50 s");
+  g_object_unref (widget);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* Formatting and dates as the assertions expect them. */
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("LANGUAGE", "C", TRUE);
+  sy_gui_test_init (&argc, &argv);
+
+  g_test_add_func ("/dashboard/chart-widget", test_chart_widget);
+  g_test_add_func ("/dashboard/charts-with-data", test_charts_with_data);
+  g_test_add_func ("/dashboard/range-and-group", test_range_and_group);
+  g_test_add_func ("/dashboard/empty-history", test_empty_history);
+  return g_test_run ();
+}
