@@ -564,6 +564,44 @@ test_tickets_unique (void)
   assert_usd (sy_budget_spent (budget, NULL, SY_BUDGET_DAY, now), 20.00);
 }
 
+/* The thresholds a request reached, from its route explanation: the highest one
+ * per cap, 100 % when refused, keyed by local day or month so that a caller warns
+ * once per period. */
+static void
+test_alerts (void)
+{
+  g_autoptr(GTimeZone) paris = g_time_zone_new_identifier ("Europe/Paris");
+  /* 2026-11-27 23:30 in Paris is 22:30 UTC. */
+  g_autoptr(GDateTime) when = g_date_time_new (paris, 2026, 11, 27, 23, 30, 0);
+  gint64 now = g_date_time_to_unix (when) * G_USEC_PER_SEC;
+  const char *route =
+    "{\"profile\":\"auto\",\"budget\":["
+    "{\"scope\":\"auto\",\"period\":\"daily\",\"cap\":1.0,\"spent\":0.40,\"estimate\":0.15,\"result\":\"ok\"},"
+    "{\"scope\":\"overall\",\"period\":\"monthly\",\"cap\":10.0,\"spent\":8.5,\"estimate\":0.1,\"result\":\"notice\"},"
+    "{\"scope\":\"cheap\",\"period\":\"daily\",\"cap\":1.0,\"spent\":0.1,\"estimate\":0.1,\"result\":\"ok\"},"
+    "{\"scope\":\"work\",\"period\":\"daily\",\"cap\":1.0,\"spent\":0.99,\"estimate\":0.05,\"result\":\"over\"}]}";
+  g_autoptr(GPtrArray) alerts = sy_budget_alerts (route, now, paris);
+  g_autoptr(GPtrArray) none = sy_budget_alerts ("{\"budget\":[]}", now, paris);
+  g_autoptr(GPtrArray) broken = sy_budget_alerts ("{not json", now, paris);
+  g_autoptr(GPtrArray) missing = sy_budget_alerts (NULL, now, paris);
+  SyBudgetAlert *alert;
+
+  g_assert_cmpuint (alerts->len, ==, 3);   /* "cheap" at 20 % warns of nothing */
+  alert = g_ptr_array_index (alerts, 0);
+  g_assert_cmpint (alert->threshold, ==, 50);
+  g_assert_cmpfloat_with_epsilon (alert->percent, 55, 1e-9);
+  g_assert_cmpstr (alert->key, ==, "auto|daily|2026-11-27|50");   /* the local day, not UTC's */
+  alert = g_ptr_array_index (alerts, 1);
+  g_assert_cmpint (alert->threshold, ==, 80);
+  g_assert_cmpstr (alert->key, ==, "overall|monthly|2026-11|80");
+  alert = g_ptr_array_index (alerts, 2);
+  g_assert_cmpint (alert->threshold, ==, 100);
+  g_assert_cmpstr (alert->scope, ==, "work");
+  g_assert_cmpuint (none->len, ==, 0);
+  g_assert_cmpuint (broken->len, ==, 0);
+  g_assert_cmpuint (missing->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -595,6 +633,7 @@ main (int   argc,
   g_test_add_func ("/budget/settle-after-midnight", test_settle_after_midnight);
   g_test_add_func ("/budget/unknown-ticket", test_unknown_ticket);
   g_test_add_func ("/budget/tickets-unique", test_tickets_unique);
+  g_test_add_func ("/budget/alerts", test_alerts);
 
   return g_test_run ();
 }

@@ -33,10 +33,24 @@ health_status (guint port)
 /* With "Keep Serving in the Background", closing the window hides it and the
  * endpoint keeps answering; launching again shows the same window. Without it,
  * closing the window destroys it. */
+static gboolean
+alert_recorded (gpointer data)
+{
+  g_auto(GStrv) sent = g_settings_get_strv (data, "budget-alerts-sent");
+
+  return sent[0] != NULL;
+}
+
 static void
 test_lifecycle (void)
 {
-  g_autoptr(SyGuiTest) test = sy_gui_test_new_services ("{\"server\":{\"port\":0,\"token\":\"" TOKEN "\"}}", NULL);
+  SyTestProc *mock = sy_test_mock_start (NULL);
+  /* A daily cap that the first request's estimate (its prompt and 500 output
+   * tokens of gpt-4.1-mini) takes past half. */
+  g_autoptr(SyGuiTest) test = sy_gui_test_new_services ("{\"server\":{\"port\":0,\"token\":\"" TOKEN "\"},"
+                                                        " \"providers\":[{\"id\":\"openai\",\"base_url\":\"@MOCK@\","
+                                                        "                 \"key_env\":\"SY_APP_KEY\"}],"
+                                                        " \"budget\":{\"daily\":0.0012}}", mock);
   g_autoptr(SyApplication) app = sy_application_new (test->services);
   SyEndpoint *endpoint = sy_services_get_endpoint (test->services);
   GSettings *settings = sy_services_get_settings (test->services);
@@ -71,6 +85,26 @@ test_lifecycle (void)
   sy_gui_test_wait (endpoint_running, endpoint, 30, "the endpoint to start with the app");
   port = sy_endpoint_get_port (endpoint);
 
+  /* A request past half the daily budget notifies once (the key is kept so a
+   * second request of the same day does not notify again). */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(SyTestResponse) response =
+        sy_test_chat (port, TOKEN, "{\"model\":\"openai/gpt-4.1-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      g_assert_cmpuint (response->status, ==, 200);
+      sy_gui_test_wait (alert_recorded, settings, 10, "the budget alert");
+      sy_gui_test_run_for (200);
+    }
+  {
+    g_auto(GStrv) sent = g_settings_get_strv (settings, "budget-alerts-sent");
+    g_autoptr(GDateTime) today = g_date_time_new_now_local ();
+    g_autofree char *prefix = g_date_time_format (today, "overall|daily|%Y-%m-%d|");
+
+    g_assert_cmpuint (g_strv_length (sent), ==, 1);
+    g_assert_true (g_str_has_prefix (sent[0], prefix));
+    g_assert_true (g_str_has_suffix (sent[0], "|50") || g_str_has_suffix (sent[0], "|80"));
+  }
+
   gtk_window_close (window);
   sy_gui_test_run_for (100);
   g_assert_true (app_window (GTK_APPLICATION (app)) == window);
@@ -93,12 +127,17 @@ test_lifecycle (void)
   /* Quit destroys the windows (their state is saved) before the app ends. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   g_assert_null (app_window (GTK_APPLICATION (app)));
+
+  sy_endpoint_shutdown (endpoint);
+  sy_test_proc_stop (mock);
+  sy_test_proc_free (mock);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
+  g_setenv ("SY_APP_KEY", "sk-app-key", TRUE);
   sy_gui_test_init (&argc, &argv);
   /* The test's session bus has no notification server: GLib warns that the
    * "keeps serving" notification went nowhere. Criticals stay fatal. */

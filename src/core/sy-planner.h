@@ -180,6 +180,30 @@ void      sy_budget_settle     (SyBudget *budget,
                                 double    actual_usd,
                                 gint64    now_us);
 
+/* ------------------------------------------------------------ budget alerts */
+
+/* A budget threshold (50, 80 or 100 % of a cap) a request reached. */
+typedef struct {
+  char   *scope;      /* profile name or "overall" */
+  char   *period;     /* "daily" or "monthly" */
+  int     threshold;  /* 50, 80 or 100 */
+  double  percent;    /* of the cap, with this request's estimate */
+  double  spent;      /* USD before this request */
+  double  cap;
+  char   *key;        /* "scope|period|2026-11-27|80": the same for every request of
+                       * the period that reaches it, so a caller warns once */
+} SyBudgetAlert;
+
+void       sy_budget_alert_free (SyBudgetAlert *alert);
+
+/* From a request's route explanation (history's route_json: its "budget"
+ * checks), the highest threshold each checked cap reached; a refused request has
+ * reached 100 %. Periods are local days and months of @tz (NULL: local) at
+ * @now_us. A GPtrArray of SyBudgetAlert *, empty when nothing was reached. */
+GPtrArray *sy_budget_alerts     (const char *route_json,
+                                 gint64      now_us,
+                                 GTimeZone  *tz);
+
 /* ------------------------------------------------------------------- planner */
 
 /* Read-only: the strings are not allocated on their own (a plan packs its

@@ -7,7 +7,9 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
+#include "sy-activity-item.h"
 #include "sy-application.h"
+#include "sy-planner.h"
 #include "sy-window.h"
 
 struct _SyApplication
@@ -145,6 +147,79 @@ endpoint_started (GObject      *source,
     g_message ("Local endpoint not started: %s", error->message);
 }
 
+/* Budget notifications: 50, 80 and 100 % of a cap, each once per day or month.
+ * What was shown is kept in GSettings, so a restart does not repeat it. */
+static void
+request_finished (SyEndpoint     *endpoint,
+                  SyActivityItem *item,
+                  SyApplication  *self)
+{
+  GSettings *settings = sy_services_get_settings (self->services);
+  const SyHistoryRecord *record = sy_activity_item_get_record (item);
+  g_autoptr(GPtrArray) alerts = NULL;
+  g_auto(GStrv) sent = NULL;
+  g_autoptr(GStrvBuilder) keep = NULL;
+  g_auto(GStrv) kept = NULL;
+  gboolean changed = FALSE;
+
+  if (settings == NULL || record->route_json == NULL)
+    return;
+  alerts = sy_budget_alerts (record->route_json, g_get_real_time (), NULL);
+  if (alerts->len == 0)
+    return;
+
+  sent = g_settings_get_strv (settings, "budget-alerts-sent");
+  keep = g_strv_builder_new ();
+  for (guint i = 0; sent[i] != NULL; i++)
+    g_strv_builder_add (keep, sent[i]);
+
+  for (guint i = 0; i < alerts->len; i++)
+    {
+      SyBudgetAlert *alert = g_ptr_array_index (alerts, i);
+      g_autoptr(GNotification) notification = NULL;
+      g_autofree char *title = NULL;
+      g_autofree char *body = NULL;
+      g_autofree char *id = NULL;
+      const char *scope;
+
+      if (g_strv_contains ((const char * const *) sent, alert->key))
+        continue;
+      scope = g_str_equal (alert->scope, "overall") ? _("All requests") : alert->scope;
+      if (alert->threshold >= 100)
+        title = g_strdup_printf (g_str_equal (alert->period, "monthly")
+                                 ? _("Monthly budget reached: %s") : _("Daily budget reached: %s"), scope);
+      else
+        title = g_strdup_printf (g_str_equal (alert->period, "monthly")
+                                 ? _("%d %% of the monthly budget: %s") : _("%d %% of the daily budget: %s"),
+                                 alert->threshold, scope);
+      body = g_strdup_printf (_("$%.2f of $%.2f spent"), alert->spent, alert->cap);
+      notification = g_notification_new (title);
+      g_notification_set_body (notification, body);
+      id = g_strdup_printf ("budget-%s-%s", alert->scope, alert->period);
+      g_application_send_notification (G_APPLICATION (self), id, notification);
+      g_strv_builder_add (keep, alert->key);
+      changed = TRUE;
+    }
+  if (!changed)
+    return;
+
+  /* Keys of past periods are dropped: only this day's and month's stay. */
+  kept = g_strv_builder_end (keep);
+  {
+    g_autoptr(GStrvBuilder) current = g_strv_builder_new ();
+    g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+    g_autofree char *day = g_date_time_format (now, "|%Y-%m-%d|");
+    g_autofree char *month = g_date_time_format (now, "|%Y-%m|");
+    g_auto(GStrv) pruned = NULL;
+
+    for (guint i = 0; kept[i] != NULL; i++)
+      if (strstr (kept[i], day) != NULL || strstr (kept[i], month) != NULL)
+        g_strv_builder_add (current, kept[i]);
+    pruned = g_strv_builder_end (current);
+    g_settings_set_strv (settings, "budget-alerts-sent", (const char * const *) pruned);
+  }
+}
+
 /* SIGINT and SIGTERM quit like Ctrl+Q: requests in flight are answered and
  * recorded, the window's state saved. */
 static gboolean
@@ -172,6 +247,8 @@ sy_application_startup (GApplication *application)
   g_unix_signal_add (SIGINT, quit_on_signal, self);
   g_unix_signal_add (SIGTERM, quit_on_signal, self);
 
+  g_signal_connect_object (sy_services_get_endpoint (self->services), "request-finished",
+                           G_CALLBACK (request_finished), self, 0);
   if (settings != NULL)
     {
       g_autoptr(GAction) style = g_settings_create_action (settings, "style-variant");

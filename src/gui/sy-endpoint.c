@@ -57,6 +57,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  REQUEST_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 sy_endpoint_dispose (GObject *object)
 {
@@ -142,6 +149,11 @@ sy_endpoint_class_init (SyEndpointClass *klass)
     g_param_spec_string ("error", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A request ended (its item is in the activity list, up to date). */
+  signals[REQUEST_FINISHED] =
+    g_signal_new ("request-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, SY_TYPE_ACTIVITY_ITEM);
 }
 
 static void
@@ -206,6 +218,7 @@ deliver_pending (gpointer data)
   SyEndpoint *self = data;
   g_autoptr(GPtrArray) batch = NULL;
   g_autoptr(GPtrArray) arrivals = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_mutex_lock (&self->pending_lock);
   batch = g_steal_pointer (&self->pending);
@@ -220,13 +233,15 @@ deliver_pending (gpointer data)
 
       g_ptr_array_index (batch, i) = NULL;
       if (item != NULL)
+        sy_activity_item_update (item, record);
+      else
         {
-          sy_activity_item_update (item, record);
-          continue;
+          item = sy_activity_item_new (record);
+          g_hash_table_insert (self->items, record->request_id, item);
+          g_ptr_array_add (arrivals, item);
         }
-      item = sy_activity_item_new (record);
-      g_hash_table_insert (self->items, record->request_id, item);
-      g_ptr_array_add (arrivals, item);
+      if (sy_activity_item_get_finished (item))
+        g_ptr_array_add (finished, g_object_ref (item));
     }
 
   if (arrivals->len > 0)
@@ -241,6 +256,8 @@ deliver_pending (gpointer data)
       g_list_store_splice (self->activity, 0, 0, arrivals->pdata, arrivals->len);
       drop_oldest (self);
     }
+  for (guint i = 0; i < finished->len; i++)
+    g_signal_emit (self, signals[REQUEST_FINISHED], 0, g_ptr_array_index (finished, i));
   return G_SOURCE_REMOVE;
 }
 
