@@ -121,9 +121,10 @@ format_tick (SyChartUnit unit,
 {
   double shown_step = step;
 
-  /* Cents, as prices are written, once the step is below a dollar. */
+  /* Cents, as prices are written, once the step is below a dollar; below a cent,
+   * as many decimals as the step needs, so that no two ticks read the same. */
   if (unit == SY_CHART_UNIT_USD && step < 1)
-    return format_number (unit, value, step < 0.01 ? 4 : 2);
+    return format_number (unit, value, step < 0.01 ? MAX (4, (int) -floor (log10 (step) + 1e-9)) : 2);
   if (unit == SY_CHART_UNIT_PERCENT)
     shown_step = step * 100;
   else if (unit == SY_CHART_UNIT_MS && value >= 1000)
