@@ -1,5 +1,6 @@
 /* test-gui-dashboard.c — the Dashboard page of the real window over a history of known
- * requests: totals, each chart's data, range and group, empty history, rendering.
+ * requests: totals, each chart's data, range and group, empty history, rendering,
+ * export and import.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -459,6 +460,199 @@ test_empty_history (void)
   check_rendering (page);
 }
 
+/* ------------------------------------------------------------------ export, import */
+
+static GtkFileChooser *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return GTK_FILE_CHOOSER (window);
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return find_chooser () != NULL;
+}
+
+/* In save mode the chooser has the suggested name in its first folder until
+ * the one set is loaded. */
+static gboolean
+chooser_has_file (gpointer data)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (find_chooser ());
+
+  return file != NULL && g_file_equal (file, data);
+}
+
+/* Clicks @button_label on @page and answers its file chooser with @path, as a user would. */
+static void
+choose_file (GtkWidget  *page,
+             const char *button_label,
+             const char *path)
+{
+  GtkWidget *button = sy_gui_test_find (page, GTK_TYPE_BUTTON, button_label);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GtkFileChooser *chooser;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_focusable (button));
+  g_assert_true (gtk_widget_get_sensitive (button));
+  gtk_widget_activate (button);
+  sy_gui_test_wait (chooser_shown, NULL, 10, "the file chooser");
+  chooser = find_chooser ();
+  /* A save chooser first goes to its initial folder, asynchronously: a
+   * folder set before it got there would be left. */
+  sy_gui_test_run_for (500);
+  if (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_SAVE)
+    {
+      g_autoptr(GFile) folder = g_file_get_parent (file);
+      g_autofree char *name = g_file_get_basename (file);
+
+      g_assert_true (gtk_file_chooser_set_current_folder (chooser, folder, NULL));
+      gtk_file_chooser_set_current_name (chooser, name);
+    }
+  else
+    g_assert_true (gtk_file_chooser_set_file (chooser, file, NULL));
+  sy_gui_test_wait (chooser_has_file, file, 10, "the file chosen");
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+}
+
+typedef struct {
+  SyGuiTest  *test;
+  const char *text;
+} ToastWait;
+
+static GtkWidget *
+toast_label (SyGuiTest  *test,
+             const char *text)
+{
+  return sy_gui_test_find (GTK_WIDGET (test->window), GTK_TYPE_LABEL, text);
+}
+
+static gboolean
+toast_shown (gpointer data)
+{
+  ToastWait *wait = data;
+
+  return toast_label (wait->test, wait->text) != NULL;
+}
+
+static gboolean
+toast_hidden (gpointer data)
+{
+  return !toast_shown (data);
+}
+
+/* Waits for the toast saying @text, then for its timeout, so that the next
+ * one shows. (Dismissing it from its close button crashes libadwaita 1.2
+ * when the hide animation is skipped.) */
+static void
+expect_toast (SyGuiTest  *test,
+              const char *text)
+{
+  ToastWait wait = { test, text };
+
+  sy_gui_test_wait (toast_shown, &wait, 30, text);
+  sy_gui_test_wait (toast_hidden, &wait, 30, "the toast to hide");
+}
+
+static const char * const total_names[] = {
+  "Today", "This Week", "This Month", "Cheapest Model", "Most Expensive Model", "Saved by Cache",
+};
+
+static void
+assert_same_totals (GtkWidget *page,
+                    GtkWidget *other)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (total_names); i++)
+    g_assert_cmpstr (total (page, total_names[i]), ==, total (other, total_names[i]));
+  assert_value (chart (other, "Requests per Hour"), 0, 0,
+                sy_chart_get_value (chart (page, "Requests per Hour"), 0, 0));
+}
+
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *text = NULL;
+  guint lines = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  for (const char *c = text; *c != '\0'; c++)
+    lines += *c == '\n';
+  return lines;
+}
+
+/* The range's requests go out to a file and back in: into the same history
+ * they are all there already; into an empty one they make the same totals. */
+static void
+test_export_import (void)
+{
+  g_autoptr(SyGuiTest) test = new_test (TRUE);
+  GtkWidget *page = show_dashboard (test);
+  g_autofree char *csv = g_build_filename (test->dir, "switchyard-history-30d.csv", NULL);
+  g_autofree char *jsonl = g_build_filename (test->dir, "history.jsonl", NULL);
+  g_autofree char *today = NULL, *month = NULL;
+  g_autoptr(SyGuiTest) fresh = NULL;
+  GtkWidget *fresh_page;
+
+  today = g_strdup (total (page, "Today"));
+  month = g_strdup (total (page, "This Month"));
+
+  /* The default range, 30 days: today's three requests, not the one of 40 days ago. */
+  choose_file (page, "_Export…", csv);
+  expect_toast (test, "Exported 3 requests");
+  g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (count_lines (csv), ==, 1 + 3);
+
+  /* A .jsonl name chooses JSON Lines: no header, one object a line. */
+  choose_file (page, "_Export…", jsonl);
+  expect_toast (test, "Exported 3 requests");
+  g_assert_cmpuint (count_lines (jsonl), ==, 3);
+  {
+    g_autofree char *text = NULL;
+
+    g_assert_true (g_file_get_contents (jsonl, &text, NULL, NULL));
+    g_assert_true (text[0] == '{');
+  }
+
+  choose_file (page, "_Import…", csv);
+  expect_toast (test, "Imported 0 requests, skipped 3 already there");
+  sy_gui_test_wait (loaded, page, 30, "the dashboard to reload");
+  g_assert_cmpstr (total (page, "Today"), ==, today);
+  g_assert_cmpstr (total (page, "This Month"), ==, month);
+
+  /* A line that is no request is counted, and the rest goes in. */
+  {
+    g_autofree char *text = NULL, *broken = NULL;
+    g_autofree char *broken_path = g_build_filename (test->dir, "broken.jsonl", NULL);
+
+    g_assert_true (g_file_get_contents (jsonl, &text, NULL, NULL));
+    broken = g_strconcat (text, "not json\n", NULL);
+    g_assert_true (g_file_set_contents (broken_path, broken, -1, NULL));
+    choose_file (page, "_Import…", broken_path);
+    expect_toast (test, "Imported 0 requests, skipped 3 already there, 1 invalid line");
+    sy_gui_test_wait (loaded, page, 30, "the dashboard to reload");
+  }
+
+  fresh = new_test (FALSE);
+  fresh_page = show_dashboard (fresh);
+  g_assert_cmpstr (total (fresh_page, "Today"), ==, "$0.00");
+  choose_file (fresh_page, "_Import…", csv);
+  expect_toast (fresh, "Imported 3 requests, skipped 0 already there");
+  sy_gui_test_wait (loaded, fresh_page, 30, "the dashboard to reload");
+  assert_same_totals (page, fresh_page);
+  g_assert_cmpstr (total (fresh_page, "Today"), ==, "$1.75");
+}
+
 /* The chart on its own: nice ticks are internal, but the data model, keyboard
  * highlight and value formatting are what people and tests see. */
 static void
@@ -502,5 +696,6 @@ main (int   argc,
   g_test_add_func ("/dashboard/charts-with-data", test_charts_with_data);
   g_test_add_func ("/dashboard/range-and-group", test_range_and_group);
   g_test_add_func ("/dashboard/empty-history", test_empty_history);
+  g_test_add_func ("/dashboard/export-import", test_export_import);
   return g_test_run ();
 }

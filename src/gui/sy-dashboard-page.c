@@ -11,9 +11,15 @@
 #include "sy-chart.h"
 #include "sy-dashboard-page.h"
 #include "sy-insights.h"
+#include "sy-window.h"
 
 /* A finished request refreshes the page at most this often. */
 #define THROTTLE_SECONDS 2
+
+/* The Range dropdown's items: their length in days (0: all) and their name in
+ * an export's suggested file name. */
+static const gint64 range_days[] = { 1, 7, 30, 0 };
+static const char * const range_slugs[] = { "24h", "7d", "30d", "all" };
 
 typedef enum {
   CHART_SPEND,
@@ -82,10 +88,13 @@ struct _SyDashboardPage
   /* owned references */
   SyServices      *services;
   GCancellable    *cancellable;
+  GCancellable    *file_cancellable;
+  GtkFileChooserNative *chooser;
 
   /* state */
   guint            throttle_id;
   gboolean         loading;
+  gboolean         file_busy;
 };
 
 G_DEFINE_FINAL_TYPE (SyDashboardPage, sy_dashboard_page, ADW_TYPE_BIN)
@@ -517,15 +526,23 @@ refresh_done (GObject      *object,
               gtk_drop_down_get_selected (self->range_dropdown) == 0);
 }
 
+/* The first instant of the selected range, as of @now_us. */
+static gint64
+range_start_us (SyDashboardPage *self,
+                gint64           now_us)
+{
+  guint range = MIN (gtk_drop_down_get_selected (self->range_dropdown), G_N_ELEMENTS (range_days) - 1);
+
+  return range_days[range] > 0 ? now_us - range_days[range] * G_TIME_SPAN_DAY : 0;
+}
+
 static void
 refresh (SyDashboardPage *self)
 {
-  static const gint64 range_days[] = { 1, 7, 30, 0 };
   g_autoptr(GTask) task = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autoptr(GDateTime) month_start = NULL;
   Query *query = g_new0 (Query, 1);
-  guint range = gtk_drop_down_get_selected (self->range_dropdown);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -535,8 +552,7 @@ refresh (SyDashboardPage *self)
   query->tz = g_time_zone_new_local ();
   now = g_date_time_new_now (query->tz);
   query->now_us = g_date_time_to_unix (now) * G_USEC_PER_SEC + g_date_time_get_microsecond (now);
-  range = MIN (range, G_N_ELEMENTS (range_days) - 1);
-  query->from_us = range_days[range] > 0 ? query->now_us - range_days[range] * G_TIME_SPAN_DAY : 0;
+  query->from_us = range_start_us (self, query->now_us);
   month_start = g_date_time_new (query->tz, g_date_time_get_year (now), g_date_time_get_month (now),
                                  1, 0, 0, 0);
   query->month_start_us = g_date_time_to_unix (month_start) * G_USEC_PER_SEC;
@@ -603,6 +619,311 @@ activity_changed (GListModel      *model,
       if (sy_activity_item_get_finished (item))
         schedule_refresh (self);
     }
+}
+
+/* ------------------------------------------------------------------ export, import */
+
+typedef struct {
+  char           *path;
+  char           *file_path;
+  gint64          from_us;
+  SyExportFormat  format;
+} FileJob;
+
+static void
+file_job_free (FileJob *job)
+{
+  g_free (job->path);
+  g_free (job->file_path);
+  g_free (job);
+}
+
+static void
+show_toast (SyDashboardPage *self,
+            const char      *message)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (SY_IS_WINDOW (root))
+    sy_window_add_toast (SY_WINDOW (root), message);
+  else
+    g_message ("%s", message);
+}
+
+/* One chooser or one export or import at a time. */
+static void
+set_file_busy (SyDashboardPage *self,
+               gboolean         busy)
+{
+  self->file_busy = busy;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dashboard.export", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dashboard.import", !busy);
+}
+
+/* With the locale's digit grouping: "1,234". */
+static char *
+format_count (gint64 count)
+{
+  return g_strdup_printf ("%'" G_GINT64_FORMAT, count);
+}
+
+static gulong
+plural (gint64 count)
+{
+  return (gulong) CLAMP (count, 0, G_MAXLONG);
+}
+
+/* A file the chooser gave, as a local path the worker can open; NULL with a
+ * toast when it has none (a remote location without a FUSE mount). */
+static char *
+chosen_path (SyDashboardPage *self,
+             GtkFileChooser  *chooser)
+{
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (chooser);
+  char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+  if (path == NULL)
+    show_toast (self, _("Choose a file on this computer"));
+  return path;
+}
+
+/* A finished job whose page is gone or going has nobody to tell. */
+static gboolean
+job_abandoned (GAsyncResult *result)
+{
+  return g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result)));
+}
+
+static void
+export_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  FileJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  gint64 rows = 0;
+
+  if (!sy_insights_export_to_file (job->path, job->from_us, G_MAXINT64, job->format, FALSE,
+                                   job->file_path, &rows, cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_int (task, rows);
+}
+
+static void
+export_done (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count = NULL, *message = NULL;
+  gint64 rows;
+
+  if (job_abandoned (result))
+    return;
+  set_file_busy (self, FALSE);
+  rows = g_task_propagate_int (G_TASK (result), &error);
+  if (error != NULL)
+    {
+      message = g_strdup_printf (_("Could not export the history: %s"), error->message);
+      show_toast (self, message);
+      return;
+    }
+  count = format_count (rows);
+  message = g_strdup_printf (ngettext ("Exported %s request", "Exported %s requests", plural (rows)),
+                             count);
+  show_toast (self, message);
+}
+
+static void
+export_response (GtkNativeDialog *dialog,
+                 int              response,
+                 SyDashboardPage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *file_path = NULL;
+  g_autofree char *lower = NULL;
+  FileJob *job;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file_path = chosen_path (self, GTK_FILE_CHOOSER (dialog));
+  g_clear_object (&self->chooser);
+  if (file_path == NULL)
+    {
+      set_file_busy (self, FALSE);
+      return;
+    }
+
+  lower = g_ascii_strdown (file_path, -1);
+  job = g_new0 (FileJob, 1);
+  job->path = g_strdup (sy_services_get_history_path (self->services));
+  job->from_us = range_start_us (self, g_get_real_time ());
+  job->format = g_str_has_suffix (lower, ".jsonl") || g_str_has_suffix (lower, ".ndjson")
+                ? SY_EXPORT_JSON_LINES : SY_EXPORT_CSV;
+  job->file_path = g_steal_pointer (&file_path);
+  task = g_task_new (self, self->file_cancellable, export_done, NULL);
+  g_task_set_source_tag (task, export_response);
+  g_task_set_task_data (task, job, (GDestroyNotify) file_job_free);
+  g_task_run_in_thread (task, export_worker);
+}
+
+static GtkFileChooserNative *
+new_chooser (SyDashboardPage      *self,
+             const char           *title,
+             GtkFileChooserAction  action,
+             const char           *accept_label)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                      action, accept_label, _("_Cancel"));
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (widget);
+  guint range = MIN (gtk_drop_down_get_selected (self->range_dropdown), G_N_ELEMENTS (range_slugs) - 1);
+  g_autofree char *name = g_strdup_printf ("switchyard-history-%s.csv", range_slugs[range]);
+
+  if (self->file_busy)
+    return;
+  set_file_busy (self, TRUE);
+  self->chooser = new_chooser (self, _("Export History"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (export_response), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+import_worker (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  FileJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  SyImportResult *result = sy_insights_import_file (job->path, job->file_path, cancellable, &error);
+
+  if (result == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) sy_import_result_free);
+}
+
+static void
+import_done (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (object);
+  g_autoptr(SyImportResult) imported = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *n_imported = NULL, *n_skipped = NULL, *n_invalid = NULL;
+  g_autofree char *done = NULL, *skipped = NULL, *invalid = NULL, *message = NULL;
+
+  if (job_abandoned (result))
+    return;
+  set_file_busy (self, FALSE);
+  imported = g_task_propagate_pointer (G_TASK (result), &error);
+  /* Rows committed before a failure stay: show them either way. */
+  refresh (self);
+  if (imported == NULL)
+    {
+      message = g_strdup_printf (_("Could not import the file: %s"), error->message);
+      show_toast (self, message);
+      return;
+    }
+  for (guint i = 0; imported->notes != NULL && i < imported->notes->len; i++)
+    g_debug ("Import: %s", (const char *) imported->notes->pdata[i]);
+
+  n_imported = format_count (imported->imported);
+  n_skipped = format_count (imported->skipped);
+  done = g_strdup_printf (ngettext ("Imported %s request", "Imported %s requests",
+                                    plural (imported->imported)), n_imported);
+  skipped = g_strdup_printf (ngettext ("skipped %s already there", "skipped %s already there",
+                                       plural (imported->skipped)), n_skipped);
+  if (imported->invalid > 0)
+    {
+      n_invalid = format_count (imported->invalid);
+      invalid = g_strdup_printf (ngettext ("%s invalid line", "%s invalid lines",
+                                           plural (imported->invalid)), n_invalid);
+      /* Translators: "Imported 5 requests", "skipped 2 already there", "1 invalid line" */
+      message = g_strdup_printf (_("%s, %s, %s"), done, skipped, invalid);
+    }
+  else
+    {
+      /* Translators: "Imported 5 requests", "skipped 2 already there" */
+      message = g_strdup_printf (_("%s, %s"), done, skipped);
+    }
+  show_toast (self, message);
+}
+
+static void
+import_response (GtkNativeDialog *dialog,
+                 int              response,
+                 SyDashboardPage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *file_path = NULL;
+  FileJob *job;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file_path = chosen_path (self, GTK_FILE_CHOOSER (dialog));
+  g_clear_object (&self->chooser);
+  if (file_path == NULL)
+    {
+      set_file_busy (self, FALSE);
+      return;
+    }
+
+  job = g_new0 (FileJob, 1);
+  job->path = g_strdup (sy_services_get_history_path (self->services));
+  job->file_path = g_steal_pointer (&file_path);
+  task = g_task_new (self, self->file_cancellable, import_done, NULL);
+  g_task_set_source_tag (task, import_response);
+  g_task_set_task_data (task, job, (GDestroyNotify) file_job_free);
+  g_task_run_in_thread (task, import_worker);
+}
+
+static void
+import_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (widget);
+  g_autoptr(GtkFileFilter) both = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) json_lines = gtk_file_filter_new ();
+
+  if (self->file_busy)
+    return;
+  set_file_busy (self, TRUE);
+  self->chooser = new_chooser (self, _("Import History"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"));
+  gtk_file_filter_set_name (both, _("CSV and JSON Lines Files"));
+  gtk_file_filter_set_name (csv, _("CSV Files"));
+  gtk_file_filter_set_name (json_lines, _("JSON Lines Files"));
+  gtk_file_filter_add_pattern (csv, "*.csv");
+  gtk_file_filter_add_pattern (csv, "*.CSV");
+  gtk_file_filter_add_mime_type (csv, "text/csv");
+  gtk_file_filter_add_pattern (json_lines, "*.jsonl");
+  gtk_file_filter_add_pattern (json_lines, "*.ndjson");
+  gtk_file_filter_add_mime_type (json_lines, "application/x-ndjson");
+  gtk_file_filter_add_pattern (both, "*.csv");
+  gtk_file_filter_add_pattern (both, "*.CSV");
+  gtk_file_filter_add_mime_type (both, "text/csv");
+  gtk_file_filter_add_pattern (both, "*.jsonl");
+  gtk_file_filter_add_pattern (both, "*.ndjson");
+  gtk_file_filter_add_mime_type (both, "application/x-ndjson");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), both);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), csv);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), json_lines);
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (import_response), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
 /* ------------------------------------------------------------------ building */
@@ -684,6 +1005,11 @@ sy_dashboard_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->throttle_id, g_source_remove);
+  g_cancellable_cancel (self->file_cancellable);
+  g_clear_object (&self->file_cancellable);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_DASHBOARD_PAGE);
   g_clear_object (&self->services);
 
@@ -731,12 +1057,16 @@ sy_dashboard_page_class_init (SyDashboardPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, error_label);
   gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, totals_grid);
   gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, charts_grid);
+
+  gtk_widget_class_install_action (widget_class, "dashboard.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "dashboard.import", NULL, import_action);
 }
 
 static void
 sy_dashboard_page_init (SyDashboardPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->file_cancellable = g_cancellable_new ();
   build_totals (self);
   build_charts (self);
   g_signal_connect_object (self->range_dropdown, "notify::selected",
