@@ -278,22 +278,19 @@ sy_config_new_from_root (const char  *path,
                          GError     **error)
 {
   g_autoptr(SyConfig) self = g_object_new (SY_TYPE_CONFIG, NULL);
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
+  JsonObject *copy;
 
   g_return_val_if_fail (SY_IS_CATALOG (catalog), NULL);
   g_return_val_if_fail (root != NULL, NULL);
 
   self->catalog = g_object_ref (catalog);
   self->path = path != NULL ? g_strdup (path) : sy_config_default_path ();
-  /* json_node_copy () shares the object with the original: the serialiser makes
-   * the only deep copy json-glib 1.6 has, so the editor's later changes never
-   * reach a config the router thread reads. */
-  node = json_node_init_object (json_node_alloc (), root);
-  text = sy_json_to_string (node);
-  self->root = sy_json_parse (text, strlen (text), error);
-  if (self->root == NULL)
+  /* Deep: the editor's later changes never reach a config the router thread reads. */
+  copy = sy_json_object_deep_copy (root, error);
+  if (copy == NULL)
     return NULL;
+  self->root = json_node_init_object (json_node_alloc (), copy);
+  json_object_unref (copy);
   if (!validate (json_node_get_object (self->root), error))
     return NULL;
   return g_steal_pointer (&self);

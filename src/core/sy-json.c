@@ -368,6 +368,22 @@ sy_json_object_to_string (JsonObject *object)
   return sy_json_to_string (node);
 }
 
+JsonObject *
+sy_json_object_deep_copy (JsonObject  *object,
+                          GError     **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  text = sy_json_object_to_string (object);
+  copy = sy_json_parse (text, strlen (text), error);
+  if (copy == NULL)
+    return NULL;
+  return json_object_ref (json_node_get_object (copy));
+}
+
 static JsonNode *
 member_of_type (JsonObject *object,
                 const char *member,

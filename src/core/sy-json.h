@@ -34,6 +34,12 @@ JsonNode   *sy_json_parse       (const char  *data,
 
 char       *sy_json_to_string   (JsonNode    *node);
 char       *sy_json_object_to_string (JsonObject *object);
+/* A copy sharing nothing with @object (json_node_copy () shares the objects and
+ * arrays inside): for a tree that another thread reads or that an editor keeps
+ * changing. Made through the serialiser; NULL with @error when @object holds
+ * what JSON cannot (a non-finite number). */
+JsonObject *sy_json_object_deep_copy (JsonObject *object,
+                                      GError    **error);
 
 /* Lookups that tolerate missing members and wrong types. */
 const char *sy_json_get_string  (JsonObject  *object,

@@ -525,10 +525,7 @@ start_request (SyCompareColumn         *self,
 {
   static const SyRunSink sink = { run_delta, run_finished };
   g_autoptr(JsonObject) request = json_object_new ();
-  g_autoptr(JsonNode) copy = NULL;
-  g_autofree char *text = NULL;
   JsonArray *messages = json_array_new ();
-  JsonObject *stream_options = json_object_new ();
   RunData *run;
 
   if (self->running)
@@ -554,19 +551,10 @@ start_request (SyCompareColumn         *self,
 
   json_object_set_string_member (request, "model", self->model);
   json_object_set_array_member (request, "messages", messages);
-  json_object_set_boolean_member (request, "stream", TRUE);
-  json_object_set_boolean_member (stream_options, "include_usage", TRUE);
-  json_object_set_object_member (request, "stream_options", stream_options);
   if (settings->temperature >= 0)
     json_object_set_double_member (request, "temperature", settings->temperature);
   if (settings->max_tokens > 0)
     json_object_set_int_member (request, "max_tokens", settings->max_tokens);
-
-  /* The router thread gets a tree of its own: nothing in it is shared with
-   * the conversation this column keeps. */
-  text = sy_json_object_to_string (request);
-  copy = sy_json_parse (text, strlen (text), NULL);
-  g_assert (copy != NULL);
 
   self->prompt_estimate = MAX (1, messages_tokens (messages));
   g_string_truncate (self->answer, 0);
@@ -588,7 +576,9 @@ start_request (SyCompareColumn         *self,
   run = g_new0 (RunData, 1);
   g_weak_ref_init (&run->column, self);
   run->serial = self->serial;
-  sy_endpoint_run (sy_services_get_endpoint (self->services), json_node_get_object (copy), &sink,
+  /* sy_server_run () gives the router thread a copy of its own: nothing in it
+   * is shared with the conversation this column keeps. */
+  sy_endpoint_run (sy_services_get_endpoint (self->services), request, &sink,
                    run, run_data_free, self->cancellable);
 }
 

@@ -94,11 +94,10 @@ static void refresh (SyProfilesPage *self);
 static JsonObject *
 copy_object (JsonObject *object)
 {
-  g_autofree char *text = sy_json_object_to_string (object);
-  g_autoptr(JsonNode) node = sy_json_parse (text, strlen (text), NULL);
+  JsonObject *copy = sy_json_object_deep_copy (object, NULL);
 
-  g_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
+  g_assert (copy != NULL);
+  return copy;
 }
 
 static JsonObject *

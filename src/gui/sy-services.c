@@ -175,17 +175,14 @@ sy_services_get_config (SyServices *self)
 JsonObject *
 sy_services_dup_config_root (SyServices *self)
 {
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(JsonNode) copy = NULL;
-  g_autofree char *text = NULL;
+  JsonObject *copy;
 
   g_return_val_if_fail (SY_IS_SERVICES (self), NULL);
 
-  node = json_node_init_object (json_node_alloc (), sy_config_get_root (self->config));
-  text = sy_json_to_string (node);
-  copy = sy_json_parse (text, strlen (text), NULL);
-  g_assert (copy != NULL && JSON_NODE_HOLDS_OBJECT (copy));
-  return json_object_ref (json_node_get_object (copy));
+  /* The config in force was read from JSON: it copies. */
+  copy = sy_json_object_deep_copy (sy_config_get_root (self->config), NULL);
+  g_assert (copy != NULL);
+  return copy;
 }
 
 typedef struct {

@@ -325,12 +325,22 @@ sy_server_run (SyServer        *self,
                GCancellable    *cancellable)
 {
   g_autoptr(GMainContext) context = NULL;
-  g_autoptr(JsonObject) options = json_object_new ();
+  g_autoptr(JsonObject) request = NULL;
+  JsonObject *options;
   Run *run;
 
   g_return_if_fail (SY_IS_SERVER (self));
   g_return_if_fail (hub_request != NULL);
   g_return_if_fail (sink != NULL && sink->finished != NULL);
+
+  /* Streamed, with usage in the last chunk: text arrives as it is written. The
+   * router thread gets a tree of its own, which the caller may go on changing. */
+  request = sy_json_object_deep_copy (hub_request, NULL);
+  g_return_if_fail (request != NULL);
+  json_object_set_boolean_member (request, "stream", TRUE);
+  options = json_object_new ();
+  json_object_set_boolean_member (options, "include_usage", TRUE);
+  json_object_set_object_member (request, "stream_options", options);
 
   run = g_new0 (Run, 1);
   run->refs = 2;   /* the caller's side and the router's */
@@ -345,18 +355,7 @@ sy_server_run (SyServer        *self,
   run->reasoning = g_string_new (NULL);
   run->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
 
-  /* Streamed, with usage in the last chunk: text arrives as it is written. The
-   * request is a copy the caller may not touch. */
-  run->request = json_node_init_object (json_node_alloc (), hub_request);
-  {
-    g_autofree char *text = sy_json_to_string (run->request);
-    g_clear_pointer (&run->request, json_node_unref);
-    run->request = sy_json_parse (text, strlen (text), NULL);
-  }
-  json_object_set_boolean_member (json_node_get_object (run->request), "stream", TRUE);
-  json_object_set_boolean_member (options, "include_usage", TRUE);
-  json_object_set_object_member (json_node_get_object (run->request), "stream_options",
-                                 json_object_ref (options));
+  run->request = json_node_init_object (json_node_alloc (), request);
 
   context = sy_server_ref_context (self);
   if (context == NULL)
