@@ -209,3 +209,58 @@ sy_gui_test_find (GtkWidget  *root,
     }
   return NULL;
 }
+
+GtkWindow *
+sy_gui_test_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (window))
+        return GTK_WINDOW (window);
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return sy_gui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER) != NULL;
+}
+
+static gboolean
+chooser_has_file (gpointer data)
+{
+  GtkWindow *chooser = sy_gui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER);
+  g_autoptr(GFile) file = chooser != NULL ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser)) : NULL;
+
+  return file != NULL && g_file_equal (file, data);
+}
+
+void
+sy_gui_test_choose_file (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  GtkFileChooser *chooser;
+
+  sy_gui_test_wait (chooser_shown, NULL, 10, "the file chooser");
+  chooser = GTK_FILE_CHOOSER (sy_gui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER));
+  /* A save chooser first goes to its initial folder, asynchronously: a
+   * folder set before it got there would be left. */
+  sy_gui_test_run_for (500);
+  if (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_SAVE)
+    {
+      g_autoptr(GFile) folder = g_file_get_parent (file);
+      g_autofree char *name = g_file_get_basename (file);
+
+      g_assert_true (gtk_file_chooser_set_current_folder (chooser, folder, NULL));
+      gtk_file_chooser_set_current_name (chooser, name);
+    }
+  else
+    g_assert_true (gtk_file_chooser_set_file (chooser, file, NULL));
+  sy_gui_test_wait (chooser_has_file, file, 10, "the file chosen");
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+}

@@ -56,4 +56,11 @@ GtkWidget  *sy_gui_test_find          (GtkWidget  *root,
                                        GType       type,
                                        const char *name);
 
+/* The visible toplevel window of @type (a dialog, a file chooser), or NULL. */
+GtkWindow  *sy_gui_test_find_toplevel (GType       type);
+
+/* Answers the file chooser being opened (waits for it) with @path, as a user
+ * would: in save mode its folder and name, in open mode the file. */
+void        sy_gui_test_choose_file   (const char *path);
+
 G_END_DECLS

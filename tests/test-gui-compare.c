@@ -578,26 +578,6 @@ test_picker (void)
 
 /* ---------------------------------------------------------- attachments */
 
-static GtkFileChooser *
-find_chooser (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return GTK_FILE_CHOOSER (window);
-    }
-  return NULL;
-}
-
-static gboolean
-chooser_shown (gpointer data)
-{
-  return find_chooser () != NULL;
-}
-
 static gboolean
 attachments_at (gpointer data)
 {
@@ -606,30 +586,16 @@ attachments_at (gpointer data)
   return gtk_flow_box_get_child_at_index (box, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (box), "want")) - 1) != NULL;
 }
 
-static gboolean
-chooser_has_file (gpointer data)
-{
-  g_autoptr(GListModel) files = gtk_file_chooser_get_files (data);
-
-  return g_list_model_get_n_items (files) == 1;
-}
-
 /* Chooses @path in the file chooser the Attach button opens, as a user would. */
 static void
 attach (SyComparePage *page,
         const char    *path,
         guint          count)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  GtkFileChooser *chooser;
   GtkWidget *box;
 
   gtk_widget_activate_action (GTK_WIDGET (page), "compare.attach", NULL);
-  sy_gui_test_wait (chooser_shown, NULL, 10, "the file chooser");
-  chooser = find_chooser ();
-  g_assert_true (gtk_file_chooser_set_file (chooser, file, NULL));
-  sy_gui_test_wait (chooser_has_file, chooser, 10, "the file chosen");
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  sy_gui_test_choose_file (path);
   box = find_type (GTK_WIDGET (page), GTK_TYPE_FLOW_BOX);
   g_object_set_data (G_OBJECT (box), "want", GUINT_TO_POINTER (count));
   sy_gui_test_wait (attachments_at, box, 10, "the attachment");
@@ -855,15 +821,7 @@ test_ratings_route_best (void)
 static AdwMessageDialog *
 find_dialog (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
+  return ADW_MESSAGE_DIALOG (sy_gui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
 }
 
 static gboolean

@@ -462,37 +462,6 @@ test_empty_history (void)
 
 /* ------------------------------------------------------------------ export, import */
 
-static GtkFileChooser *
-find_chooser (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return GTK_FILE_CHOOSER (window);
-    }
-  return NULL;
-}
-
-static gboolean
-chooser_shown (gpointer data)
-{
-  return find_chooser () != NULL;
-}
-
-/* In save mode the chooser has the suggested name in its first folder until
- * the one set is loaded. */
-static gboolean
-chooser_has_file (gpointer data)
-{
-  g_autoptr(GFile) file = gtk_file_chooser_get_file (find_chooser ());
-
-  return file != NULL && g_file_equal (file, data);
-}
-
 /* Clicks @button_label on @page and answers its file chooser with @path, as a user would. */
 static void
 choose_file (GtkWidget  *page,
@@ -500,30 +469,12 @@ choose_file (GtkWidget  *page,
              const char *path)
 {
   GtkWidget *button = sy_gui_test_find (page, GTK_TYPE_BUTTON, button_label);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  GtkFileChooser *chooser;
 
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_focusable (button));
   g_assert_true (gtk_widget_get_sensitive (button));
   gtk_widget_activate (button);
-  sy_gui_test_wait (chooser_shown, NULL, 10, "the file chooser");
-  chooser = find_chooser ();
-  /* A save chooser first goes to its initial folder, asynchronously: a
-   * folder set before it got there would be left. */
-  sy_gui_test_run_for (500);
-  if (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_SAVE)
-    {
-      g_autoptr(GFile) folder = g_file_get_parent (file);
-      g_autofree char *name = g_file_get_basename (file);
-
-      g_assert_true (gtk_file_chooser_set_current_folder (chooser, folder, NULL));
-      gtk_file_chooser_set_current_name (chooser, name);
-    }
-  else
-    g_assert_true (gtk_file_chooser_set_file (chooser, file, NULL));
-  sy_gui_test_wait (chooser_has_file, file, 10, "the file chosen");
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  sy_gui_test_choose_file (path);
 }
 
 typedef struct {

@@ -280,9 +280,7 @@ port_saved (GObject      *source,
 
   if (!sy_services_update_config_finish (SY_SERVICES (source), result, &error))
     {
-      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-      if (SY_IS_WINDOW (root))
-        sy_window_add_toast (SY_WINDOW (root), error->message);
+      sy_window_toast_for (GTK_WIDGET (self), error->message);
       return;
     }
   endpoint = get_endpoint (self);
@@ -340,11 +338,8 @@ copy_text (SyEndpointPage *self,
            const char     *text,
            const char     *toast)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  if (SY_IS_WINDOW (root))
-    sy_window_add_toast (SY_WINDOW (root), toast);
+  sy_window_toast_for (GTK_WIDGET (self), toast);
 }
 
 static void
@@ -391,14 +386,11 @@ token_saved (GObject      *source,
 {
   g_autoptr(SyEndpointPage) self = data;
   g_autoptr(GError) error = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  if (!SY_IS_WINDOW (root))
-    return;
   if (!sy_services_update_config_finish (SY_SERVICES (source), result, &error))
-    sy_window_add_toast (SY_WINDOW (root), error->message);
+    sy_window_toast_for (GTK_WIDGET (self), error->message);
   else
-    sy_window_add_toast (SY_WINDOW (root), _("New token in force: update your tools"));
+    sy_window_toast_for (GTK_WIDGET (self), _("New token in force: update your tools"));
 }
 
 static void

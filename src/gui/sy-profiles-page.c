@@ -339,12 +339,7 @@ static void
 show_toast (SyProfilesPage *self,
             const char     *message)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (SY_IS_WINDOW (root))
-    sy_window_add_toast (SY_WINDOW (root), message);
-  else
-    g_warning ("%s", message);
+  sy_window_toast_for (GTK_WIDGET (self), message);
 }
 
 static void

@@ -199,10 +199,7 @@ static void
 toast (SyProvidersPage *self,
        const char      *message)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (SY_IS_WINDOW (root))
-    sy_window_add_toast (SY_WINDOW (root), message);
+  sy_window_toast_for (GTK_WIDGET (self), message);
 }
 
 /* "sk-…abcd": the vendor prefix, which is no secret, and the last four characters. */

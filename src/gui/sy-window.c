@@ -354,3 +354,18 @@ sy_window_add_toast (SyWindow   *self,
   escaped = g_markup_escape_text (message, -1);
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
 }
+
+void
+sy_window_toast_for (GtkWidget  *widget,
+                     const char *message)
+{
+  GtkRoot *root;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  root = gtk_widget_get_root (widget);
+  if (SY_IS_WINDOW (root))
+    sy_window_add_toast (SY_WINDOW (root), message);
+  else
+    g_message ("%s", message);
+}

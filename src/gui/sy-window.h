@@ -24,5 +24,9 @@ GtkWidget  *sy_window_get_page       (SyWindow       *self,
 /* @message is plain text. */
 void        sy_window_add_toast      (SyWindow       *self,
                                       const char     *message);
+/* The same in the window @widget is in; outside one (a page being built or
+ * torn down), the message goes to the log. */
+void        sy_window_toast_for      (GtkWidget      *widget,
+                                      const char     *message);
 
 G_END_DECLS
