@@ -317,7 +317,7 @@ test_migrations (Fixture       *fixture,
   g_clear_object (&history);
 
   db = open_raw (fixture->path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 4);
   g_assert_cmpint (raw_int (db, "PRAGMA application_id"), ==, APPLICATION_ID);
   g_assert_cmpint (raw_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
                                 " AND name LIKE 'requests_%'"), ==, 4);

@@ -199,6 +199,26 @@ validate (JsonObject  *root,
         }
     }
 
+  if (json_object_has_member (root, "history"))
+    {
+      JsonObject *history = sy_json_get_object (root, "history");
+      JsonNode *days = history != NULL ? json_object_get_member (history, "body_days") : NULL;
+      JsonNode *store = history != NULL ? json_object_get_member (history, "store_bodies") : NULL;
+
+      if (history == NULL ||
+          (days != NULL && (!JSON_NODE_HOLDS_VALUE (days) ||
+                            (json_node_get_value_type (days) != G_TYPE_INT64 &&
+                             json_node_get_value_type (days) != G_TYPE_DOUBLE) ||
+                            json_node_get_double (days) < 0)) ||
+          (store != NULL && (!JSON_NODE_HOLDS_VALUE (store) ||
+                             json_node_get_value_type (store) != G_TYPE_BOOLEAN)))
+        {
+          g_set_error (error, SY_CONFIG_ERROR, SY_CONFIG_ERROR_INVALID,
+                       _("history must be an object: store_bodies true or false, body_days a number of days (0 keeps bodies)"));
+          return FALSE;
+        }
+    }
+
   return TRUE;
 
 bad_server:
@@ -390,6 +410,17 @@ sy_config_get_store_bodies (SyConfig *self)
   g_return_val_if_fail (SY_IS_CONFIG (self), TRUE);
   return sy_json_get_bool (sy_json_get_object (json_node_get_object (self->root), "history"),
                            "store_bodies", TRUE);
+}
+
+double
+sy_config_get_body_days (SyConfig *self)
+{
+  double days;
+
+  g_return_val_if_fail (SY_IS_CONFIG (self), 0);
+  days = sy_json_get_double (sy_json_get_object (json_node_get_object (self->root), "history"),
+                             "body_days", 0);
+  return days > 0 ? days : 0;
 }
 
 static JsonObject *

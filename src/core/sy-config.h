@@ -76,6 +76,9 @@ double      sy_config_get_server_double (SyConfig *self,
                                          const char *member,
                                          double    fallback);
 gboolean    sy_config_get_store_bodies (SyConfig  *self);
+/* "history": {"body_days": N}: bodies older than N days are pruned; 0 (or
+ * absent) keeps them. */
+double      sy_config_get_body_days    (SyConfig  *self);
 
 /* Providers: every catalog preset, overlaid and extended by config "providers". */
 GPtrArray  *sy_config_dup_providers  (SyConfig    *self);

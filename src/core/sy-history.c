@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "switchyard-history"
 
-#include "sy-history.h"
+#include "sy-history-private.h"
+#include "sy-json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,12 @@
 #define BATCH_WINDOW_US           (50 * G_TIME_SPAN_MILLISECOND)
 #define BUSY_TIMEOUT_MS           5000
 #define BEGIN_ATTEMPTS            3
+/* Bodies older than the configured age are pruned this often (and when the age
+ * is set). */
+#define PRUNE_INTERVAL_US         (G_TIME_SPAN_HOUR)
+#define PRUNE_BATCH_ROWS          1000
+/* Search indexes the start of a long prompt. */
+#define PROMPT_TEXT_MAX           (256 * 1024)
 
 /* migrations[i] takes the schema from version i to i + 1; each runs in one
  * transaction. Append only: a released entry never changes. */
@@ -78,6 +85,20 @@ static const char * const migrations[] = {
    * index alone, never from the table (sy-insights.c). */
   "CREATE INDEX requests_insights ON requests(provider, model, started_at, status, cost,"
   " prompt_tokens, completion_tokens, cached_tokens, total_ms, ttft_ms, tokens_per_s);",
+  /* 4: search over prompt text (sy_prompt_text () of each stored request body),
+   * for the History page. Rows go with their body: pruned, deleted with it. */
+  "CREATE VIRTUAL TABLE prompts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');"
+  "CREATE TRIGGER bodies_prompt_delete AFTER DELETE ON bodies BEGIN"
+  "  DELETE FROM prompts WHERE rowid = old.request_id;"
+  " END;"
+  "CREATE TRIGGER bodies_prompt_update AFTER UPDATE OF request ON bodies BEGIN"
+  "  DELETE FROM prompts WHERE rowid = old.request_id;"
+  "  INSERT INTO prompts (rowid, text) SELECT new.request_id, t"
+  "   FROM (SELECT sy_prompt_text (new.request) AS t) WHERE t IS NOT NULL;"
+  " END;"
+  "INSERT INTO prompts (rowid, text) SELECT request_id, t FROM"
+  " (SELECT request_id, sy_prompt_text (request) AS t FROM bodies WHERE request IS NOT NULL)"
+  " WHERE t IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION ((gint64) G_N_ELEMENTS (migrations))
@@ -96,17 +117,14 @@ static const char insert_body_sql[] =
 
 /* Column order shared by read_record (). */
 static const char select_recent_sql[] =
-  "SELECT r.request_id, r.started_at, r.client, r.surface, r.requested_model,"
-  " r.profile, r.provider, r.model, r.stream, r.status, r.error, r.attempts, r.route,"
-  " r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.cache_write_tokens,"
-  " r.reasoning_tokens, r.cost, r.cost_input, r.cost_output, r.cost_cache_read,"
-  " r.cost_cache_write, r.ttft_ms, r.total_ms, r.tokens_per_s, b.request, b.response"
+  "SELECT " SY_HISTORY_RECORD_COLUMNS ", b.request, b.response"
   " FROM requests r LEFT JOIN bodies b ON b.request_id = r.id"
   " ORDER BY r.started_at DESC, r.id DESC LIMIT ?1";
 
 /* Queue items are SyHistoryRecord pointers or one of these markers. */
 static char flush_marker;
 static char stop_marker;
+static char prune_marker;
 
 struct _SyHistory
 {
@@ -121,6 +139,8 @@ struct _SyHistory
   sqlite3      *db;
   sqlite3_stmt *insert_request;
   sqlite3_stmt *insert_body;
+  sqlite3_stmt *insert_prompt;
+  gint64        last_prune_us;   /* monotonic; the writer thread's */
 
   /* state under @lock: flush tickets handed out and flush markers written */
   GMutex   lock;
@@ -130,6 +150,7 @@ struct _SyHistory
   guint64  flush_tickets;
   guint64  flush_done;
   gboolean stopped;
+  gint64   body_max_age_us;   /* 0: keep bodies */
 
   int closed;  /* atomic */
 };
@@ -209,8 +230,140 @@ sy_history_record_copy (const SyHistoryRecord *record)
 static void
 queue_item_free (gpointer item)
 {
-  if (item != &flush_marker && item != &stop_marker)
+  if (item != &flush_marker && item != &stop_marker && item != &prune_marker)
     sy_history_record_free (item);
+}
+
+/* ------------------------------------------------------------- prompt text */
+
+/* Members whose string value is text a person wrote or read: Chat Completions'
+ * and Anthropic's "content" and "text" (plain or in parts), "system",
+ * Responses' "instructions" and "input". */
+static gboolean
+is_text_member (const char *name)
+{
+  static const char * const names[] = { "content", "text", "system", "instructions", "input", "prompt" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (name, names[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Members that hold no prompt text: definitions, images, audio, files. */
+static gboolean
+is_skipped_member (const char *name)
+{
+  static const char * const names[] = { "tools", "tool_choice", "functions", "image_url", "source",
+                                        "input_audio", "file", "response_format", "metadata" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (name, names[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+append_text (GString    *out,
+             const char *text)
+{
+  if (text[0] == '\0')
+    return;
+  if (out->len > 0)
+    g_string_append_c (out, '\n');
+  g_string_append (out, text);
+}
+
+/* Appends the text under @node: members in the order written, except that at
+ * the top (@top) the system prompt and instructions come first. */
+static void
+collect_text (JsonNode *node,
+              gboolean  top,
+              GString  *out)
+{
+  if (out->len >= PROMPT_TEXT_MAX)
+    return;
+
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        collect_text (json_array_get_element (array, i), FALSE, out);
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      static const char * const first[] = { "system", "instructions" };
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (object);
+
+      for (guint pass = top ? 0 : 1; pass < 2; pass++)
+        for (GList *l = members; l != NULL; l = l->next)
+          {
+            const char *name = l->data;
+            JsonNode *member = json_object_get_member (object, name);
+            gboolean is_first = g_str_equal (name, first[0]) || g_str_equal (name, first[1]);
+
+            if (is_skipped_member (name) || (top && is_first != (pass == 0)))
+              continue;
+            if (JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING)
+              {
+                if (is_text_member (name))
+                  append_text (out, json_node_get_string (member));
+              }
+            else
+              collect_text (member, FALSE, out);
+          }
+    }
+}
+
+char *
+sy_history_prompt_text (const char *request_body)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GString) out = NULL;
+  const char *end;
+
+  if (request_body == NULL)
+    return NULL;
+  root = sy_json_parse (request_body, strlen (request_body), NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  out = g_string_new (NULL);
+  collect_text (root, TRUE, out);
+  if (out->len == 0)
+    return NULL;
+  if (out->len > PROMPT_TEXT_MAX)
+    {
+      /* Cut at a character boundary. */
+      g_utf8_validate (out->str, PROMPT_TEXT_MAX, &end);
+      g_string_truncate (out, end - out->str);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+prompt_text_function (sqlite3_context  *context,
+                      int               argc,
+                      sqlite3_value   **argv)
+{
+  g_autofree char *text = NULL;
+
+  if (sqlite3_value_type (argv[0]) == SQLITE_TEXT)
+    text = sy_history_prompt_text ((const char *) sqlite3_value_text (argv[0]));
+  if (text == NULL)
+    sqlite3_result_null (context);
+  else
+    sqlite3_result_text (context, g_steal_pointer (&text), -1, g_free);
+}
+
+int
+sy_history_register_functions (sqlite3 *db)
+{
+  return sqlite3_create_function_v2 (db, "sy_prompt_text", 1,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                     NULL, prompt_text_function, NULL, NULL, NULL);
 }
 
 void
@@ -450,6 +603,7 @@ open_write_connection (const char  *path,
   if (db == NULL)
     return NULL;
   sqlite3_extended_result_codes (db, TRUE);
+  sy_history_register_functions (db);
 
   if (!check_identity (db, path, &version, error) ||
       !check_newer (version, path, error) ||
@@ -556,6 +710,14 @@ insert_one (SyHistory             *self,
       bind_text (self->insert_body, 3, record->response_body);
       rc = sqlite3_step (self->insert_body);
       sqlite3_reset (self->insert_body);
+
+      if (rc == SQLITE_DONE && record->request_body != NULL)
+        {
+          sqlite3_bind_int64 (self->insert_prompt, 1, sqlite3_last_insert_rowid (self->db));
+          bind_text (self->insert_prompt, 2, record->request_body);
+          rc = sqlite3_step (self->insert_prompt);
+          sqlite3_reset (self->insert_prompt);
+        }
     }
 
   if (rc == SQLITE_DONE)
@@ -613,6 +775,7 @@ close_db (SyHistory *self)
 {
   g_clear_pointer (&self->insert_request, sqlite3_finalize);
   g_clear_pointer (&self->insert_body, sqlite3_finalize);
+  g_clear_pointer (&self->insert_prompt, sqlite3_finalize);
   if (self->db != NULL)
     {
       /* Best effort: sqlite3_close () checkpoints fully when it is the last
@@ -621,6 +784,29 @@ close_db (SyHistory *self)
       sqlite3_close (self->db);
       self->db = NULL;
     }
+}
+
+/* Prunes bodies past the configured age when @force or an hour has passed. */
+static void
+maybe_prune (SyHistory *self,
+             gboolean   force)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 max_age;
+  gint64 pruned = 0;
+
+  g_mutex_lock (&self->lock);
+  max_age = self->body_max_age_us;
+  g_mutex_unlock (&self->lock);
+
+  if (max_age <= 0 || (!force && now - self->last_prune_us < PRUNE_INTERVAL_US))
+    return;
+  self->last_prune_us = now;
+  if (!sy_history_prune_on (self->db, self->path, g_get_real_time () - max_age, &pruned, &error))
+    g_warning ("Could not prune old bodies: %s", error->message);
+  else if (pruned > 0)
+    g_debug ("Pruned the bodies of %" G_GINT64_FORMAT " requests", pruned);
 }
 
 static gpointer
@@ -632,8 +818,14 @@ writer_thread (gpointer data)
 
   while (running)
     {
-      gpointer item = g_async_queue_pop (self->queue);
+      gpointer item = g_async_queue_timeout_pop (self->queue, PRUNE_INTERVAL_US);
       gint64 deadline = g_get_monotonic_time () + BATCH_WINDOW_US;
+
+      if (item == NULL || item == &prune_marker)
+        {
+          maybe_prune (self, item != NULL);
+          continue;
+        }
 
       /* Let the batch fill for the window without waking on every row: pushes do
        * not signal `wake`; only a full batch, flush () and close () do. */
@@ -651,6 +843,15 @@ writer_thread (gpointer data)
        * marker always ends the batch so flush () returns promptly. */
       while (item != &flush_marker && item != &stop_marker)
         {
+          if (item == &prune_marker)
+            {
+              /* Pruned after this batch (below). */
+              self->last_prune_us = G_MININT64 / 2;
+              item = g_async_queue_try_pop (self->queue);
+              if (item == NULL)
+                break;
+              continue;
+            }
           g_ptr_array_add (batch, item);
           item = NULL;
           if (batch->len >= BATCH_MAX_ROWS)
@@ -662,6 +863,7 @@ writer_thread (gpointer data)
 
       write_batch (self, batch);
       g_ptr_array_set_size (batch, 0);
+      maybe_prune (self, FALSE);
 
       if (item == &flush_marker)
         {
@@ -708,6 +910,9 @@ sy_history_new (const char  *path,
   if (rc == SQLITE_OK)
     rc = sqlite3_prepare_v3 (db, insert_body_sql, -1, SQLITE_PREPARE_PERSISTENT,
                              &self->insert_body, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v3 (db, SY_HISTORY_INDEX_PROMPT_SQL, -1, SQLITE_PREPARE_PERSISTENT,
+                             &self->insert_prompt, NULL);
   if (rc != SQLITE_OK)
     {
       sy_history_set_sqlite_error (error, db, rc, path);
@@ -782,6 +987,111 @@ sy_history_flush (SyHistory *self)
   while (self->flush_done < ticket && !self->stopped)
     g_cond_wait (&self->cond, &self->lock);
   g_mutex_unlock (&self->lock);
+}
+
+void
+sy_history_set_body_max_age (SyHistory *self,
+                             gint64     max_age_us)
+{
+  gboolean changed;
+
+  g_return_if_fail (SY_IS_HISTORY (self));
+
+  g_mutex_lock (&self->lock);
+  changed = self->body_max_age_us != MAX (max_age_us, 0);
+  self->body_max_age_us = MAX (max_age_us, 0);
+  g_mutex_unlock (&self->lock);
+
+  if (changed && max_age_us > 0 && !g_atomic_int_get (&self->closed))
+    g_async_queue_push (self->queue, &prune_marker);
+}
+
+gboolean
+sy_history_get_version (sqlite3     *db,
+                        const char  *path,
+                        gint64      *out_version,
+                        GError     **error)
+{
+  return query_int (db, "PRAGMA user_version", path, out_version, error);
+}
+
+gboolean
+sy_history_prune_on (sqlite3     *db,
+                     const char  *path,
+                     gint64       before_us,
+                     gint64      *out_pruned,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = FALSE;
+  gint64 pruned = 0;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db,
+                           "DELETE FROM bodies WHERE request_id IN"
+                           " (SELECT b.request_id FROM bodies b JOIN requests r ON r.id = b.request_id"
+                           "  WHERE r.started_at < ?1 LIMIT ?2)",
+                           -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      sy_history_set_sqlite_error (error, db, rc, path);
+      return FALSE;
+    }
+  sqlite3_bind_int64 (stmt, 1, before_us);
+  sqlite3_bind_int (stmt, 2, PRUNE_BATCH_ROWS);
+
+  /* One transaction per batch: the writer thread (another connection) waits at
+   * most one batch. */
+  while (exec_sql (db, "BEGIN IMMEDIATE", path, error))
+    {
+      int changes;
+
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      changes = sqlite3_changes (db);
+      if (rc != SQLITE_DONE)
+        sy_history_set_sqlite_error (error, db, rc, path);
+      if (rc != SQLITE_DONE || !exec_sql (db, "COMMIT", path, error))
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          break;
+        }
+      pruned += changes;
+      if (changes < PRUNE_BATCH_ROWS)
+        {
+          ok = TRUE;
+          break;
+        }
+    }
+  sqlite3_finalize (stmt);
+
+  if (out_pruned != NULL)
+    *out_pruned = pruned;
+  return ok;
+}
+
+gboolean
+sy_history_prune_bodies (const char  *path,
+                         gint64       before_us,
+                         gint64      *out_pruned,
+                         GError     **error)
+{
+  sqlite3 *db;
+  gboolean ok;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (out_pruned != NULL)
+    *out_pruned = 0;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  db = open_write_connection (path, error);
+  if (db == NULL)
+    return FALSE;
+  ok = sy_history_prune_on (db, path, before_us, out_pruned, error);
+  sqlite3_close (db);
+  return ok;
 }
 
 void
@@ -933,9 +1243,9 @@ fail:
 }
 
 /* Unlike the seeding readers, these fail when there is no history. */
-static sqlite3 *
-open_read_connection (const char  *path,
-                      GError     **error)
+sqlite3 *
+sy_history_open_reader (const char  *path,
+                        GError     **error)
 {
   sqlite3 *db = NULL;
 
@@ -981,8 +1291,9 @@ column_real (sqlite3_stmt *stmt,
   return sqlite3_column_double (stmt, column);
 }
 
-static SyHistoryRecord *
-read_record (sqlite3_stmt *stmt)
+SyHistoryRecord *
+sy_history_read_record (sqlite3_stmt *stmt,
+                        gboolean      with_bodies)
 {
   SyHistoryRecord *record = sy_history_record_new ();
 
@@ -1016,8 +1327,11 @@ read_record (sqlite3_stmt *stmt)
   record->ttft_ms = column_real (stmt, 23);
   record->total_ms = column_real (stmt, 24);
   record->tokens_per_s = column_real (stmt, 25);
-  record->request_body = column_text (stmt, 26);
-  record->response_body = column_text (stmt, 27);
+  if (with_bodies)
+    {
+      record->request_body = column_text (stmt, 26);
+      record->response_body = column_text (stmt, 27);
+    }
 
   return record;
 }
@@ -1035,7 +1349,7 @@ sy_history_read_recent (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  db = open_read_connection (path, error);
+  db = sy_history_open_reader (path, error);
   if (db == NULL)
     return NULL;
 
@@ -1047,7 +1361,7 @@ sy_history_read_recent (const char  *path,
       /* A negative LIMIT means no limit. */
       sqlite3_bind_int64 (stmt, 1, limit == 0 ? -1 : (gint64) limit);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        g_ptr_array_add (records, read_record (stmt));
+        g_ptr_array_add (records, sy_history_read_record (stmt, TRUE));
     }
 
   if (rc != SQLITE_DONE)
@@ -1074,7 +1388,7 @@ sy_history_read_count (const char  *path,
   g_return_val_if_fail (out_count != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  db = open_read_connection (path, error);
+  db = sy_history_open_reader (path, error);
   if (db == NULL)
     return FALSE;
 

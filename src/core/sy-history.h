@@ -102,6 +102,91 @@ gboolean   sy_history_read_count  (const char  *path,
                                    gint64      *out_count,
                                    GError     **error);
 
+/* ----------------------------------------------------------------- browsing
+ *
+ * The History page's queries. Blocking, for worker threads; each call opens its
+ * own read-only connection. Search looks in the prompt text of requests whose
+ * bodies are stored (an FTS5 index the writer keeps: system, instructions and
+ * message text, without images or tool definitions). */
+
+typedef enum {
+  SY_HISTORY_STATUS_ANY,
+  SY_HISTORY_STATUS_SUCCEEDED,   /* 2xx */
+  SY_HISTORY_STATUS_FAILED,      /* anything else but 499 */
+  SY_HISTORY_STATUS_CANCELLED,   /* 499: the client left */
+} SyHistoryStatus;
+
+typedef struct {
+  gint64           from_us;     /* [from_us, to_us) of started_at; 0 and */
+  gint64           to_us;       /* G_MAXINT64 for all */
+  const char      *search;      /* words of the prompt (each a prefix, all must
+                                 * occur); NULL or blank: no search */
+  const char      *client;      /* exact values; NULL: any */
+  const char      *provider;
+  const char      *model;       /* "provider/model" */
+  const char      *profile;
+  SyHistoryStatus  status;
+  double           min_cost;    /* USD: cost above this; < 0: any */
+} SyHistoryFilter;
+
+/* Every filter off. */
+void       sy_history_filter_init (SyHistoryFilter *filter);
+
+/* The ids of the matching requests, newest first (started_at, then id): a
+ * GArray of gint64, empty when there is no history. */
+GArray    *sy_history_query_ids   (const char             *path,
+                                   const SyHistoryFilter  *filter,
+                                   GCancellable           *cancellable,
+                                   GError                **error);
+
+/* The matching requests with ids above @after_id, newest first: what arrived
+ * since a query whose largest id was @after_id. */
+GArray    *sy_history_query_ids_after (const char             *path,
+                                       const SyHistoryFilter  *filter,
+                                       gint64                  after_id,
+                                       GError                **error);
+
+/* The requests @ids[0 .. @n_ids) in that order, without bodies (ids no longer in
+ * the history are skipped): a GPtrArray of SyHistoryRecord *. */
+GPtrArray *sy_history_read_ids    (const char    *path,
+                                   const gint64  *ids,
+                                   guint          n_ids,
+                                   GError       **error);
+
+/* Request @request_id's stored bodies (either may be NULL: not stored or
+ * pruned). FALSE only on errors. */
+gboolean   sy_history_read_bodies (const char  *path,
+                                   const char  *request_id,
+                                   char       **out_request,
+                                   char       **out_response,
+                                   GError     **error);
+
+/* The distinct values of a filterable column, sorted, NULLs left out: "client",
+ * "provider", "model" ("provider/model") or "profile". */
+GStrv      sy_history_distinct    (const char  *path,
+                                   const char  *column,
+                                   GError     **error);
+
+/* The text of a request body that search indexes, in any of the three client
+ * formats (Chat Completions, Anthropic Messages, Responses): NULL when there is
+ * none. At most 256 KiB. */
+char      *sy_history_prompt_text (const char  *request_body);
+
+/* Deletes the bodies (and their search text) of requests that started before
+ * @before_us; the requests themselves stay. In batches, each its own
+ * transaction, so the writer thread is never held up long. *@out_pruned (may be
+ * NULL) gets the number of requests whose bodies went. */
+gboolean   sy_history_prune_bodies (const char  *path,
+                                    gint64       before_us,
+                                    gint64      *out_pruned,
+                                    GError     **error);
+
+/* Keeps bodies for @max_age_us (0: forever): the writer thread prunes older ones
+ * when set and then every hour. The router sets it from config
+ * ("history": {"body_days": N}). */
+void       sy_history_set_body_max_age (SyHistory *self,
+                                        gint64     max_age_us);
+
 /* Comparisons from the window's Compare page and the user's ratings of them.
  * Blocking, on any thread (each call opens its own connection; SQLite's
  * busy timeout waits for the writer thread). */

@@ -3,7 +3,7 @@
 #define G_LOG_DOMAIN "switchyard-insights"
 
 #include "sy-insights.h"
-#include "sy-history.h"
+#include "sy-history-private.h"
 #include "sy-json.h"
 
 #include <math.h>
@@ -17,8 +17,6 @@
 /* Year 9999 ends here: GDateTime's limit, and far past any real request. */
 #define MAX_STARTED_AT_US  G_GINT64_CONSTANT (253402300799999999)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3, sqlite3_close)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 /* Most aggregates walk the distinct (provider, model) pairs with a loose scan
  * of requests_provider_model, then read each pair's rows in the range from the
@@ -1837,6 +1835,7 @@ typedef struct {
   sqlite3        *db;
   sqlite3_stmt   *insert_request;
   sqlite3_stmt   *insert_body;
+  sqlite3_stmt   *insert_prompt;
   gboolean        in_transaction;
   guint           batch;
   SyImportResult *result;
@@ -1987,6 +1986,17 @@ import_values (Importer   *importer,
           rc = sqlite3_step (importer->insert_body);
           sqlite3_reset (importer->insert_body);
           sqlite3_clear_bindings (importer->insert_body);
+          if (rc != SQLITE_DONE)
+            return fail_sqlite (error, importer->db, rc, importer->path);
+        }
+      if (!values[F_REQUEST_BODY].null)
+        {
+          /* Searchable like a request the router recorded. */
+          sqlite3_bind_int64 (importer->insert_prompt, 1, sqlite3_last_insert_rowid (importer->db));
+          bind_value (importer->insert_prompt, 2, F_REQUEST_BODY, &values[F_REQUEST_BODY]);
+          rc = sqlite3_step (importer->insert_prompt);
+          sqlite3_reset (importer->insert_prompt);
+          sqlite3_clear_bindings (importer->insert_prompt);
           if (rc != SQLITE_DONE)
             return fail_sqlite (error, importer->db, rc, importer->path);
         }
@@ -2185,6 +2195,7 @@ open_writer (const char  *path,
     {
       sqlite3_extended_result_codes (db, TRUE);
       sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+      sy_history_register_functions (db);
       rc = sqlite3_exec (db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                          NULL, NULL, NULL);
     }
@@ -2207,6 +2218,7 @@ sy_insights_import (const char    *path,
   g_autoptr(sqlite3) db = NULL;
   g_autoptr(sqlite3_stmt) insert_request = NULL;
   g_autoptr(sqlite3_stmt) insert_body = NULL;
+  g_autoptr(sqlite3_stmt) insert_prompt = NULL;
   g_autofree char *insert_sql = NULL;
   g_autofree Reader *reader = NULL;
   Importer importer = { 0, };
@@ -2230,11 +2242,15 @@ sy_insights_import (const char    *path,
                              " VALUES (?1, ?2, ?3)", path, error);
   if (insert_body == NULL)
     return NULL;
+  insert_prompt = prepare (db, SY_HISTORY_INDEX_PROMPT_SQL, path, error);
+  if (insert_prompt == NULL)
+    return NULL;
 
   importer.path = path;
   importer.db = db;
   importer.insert_request = insert_request;
   importer.insert_body = insert_body;
+  importer.insert_prompt = insert_prompt;
   importer.result = result;
 
   reader = g_new0 (Reader, 1);

@@ -296,6 +296,15 @@ load_measurements (SyRouter *self)
   }
 }
 
+/* How long the history keeps bodies ("history": {"body_days"}). */
+static void
+apply_history_settings (SyRouter *self)
+{
+  if (self->history != NULL)
+    sy_history_set_body_max_age (self->history,
+                                 (gint64) (sy_config_get_body_days (self->config) * G_TIME_SPAN_DAY));
+}
+
 SyRouter *
 sy_router_new (SyConfig  *config,
                SyKeys    *keys,
@@ -324,6 +333,7 @@ sy_router_new (SyConfig  *config,
                                 NULL);
   load_ca_files (self);
   load_measurements (self);
+  apply_history_settings (self);
   return self;
 }
 
@@ -336,6 +346,7 @@ sy_router_set_config (SyRouter *self,
 
   g_set_object (&self->config, config);
   load_ca_files (self);
+  apply_history_settings (self);
 }
 
 void
