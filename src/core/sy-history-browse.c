@@ -280,10 +280,8 @@ sy_history_read_ids (const char    *path,
       gpointer key = NULL, record = NULL;
 
       if (g_hash_table_steal_extended (by_id, &ids[i], &key, &record))
-        {
-          g_free (key);
-          g_ptr_array_add (records, record);
-        }
+        g_free (key);
+      g_ptr_array_add (records, record);
     }
   return g_steal_pointer (&records);
 }

@@ -146,8 +146,8 @@ GArray    *sy_history_query_ids_after (const char             *path,
                                        gint64                  after_id,
                                        GError                **error);
 
-/* The requests @ids[0 .. @n_ids) in that order, without bodies (ids no longer in
- * the history are skipped): a GPtrArray of SyHistoryRecord *. */
+/* The requests @ids[0 .. @n_ids) in that order, without bodies: a GPtrArray of
+ * SyHistoryRecord *, NULL where an id is no longer in the history. */
 GPtrArray *sy_history_read_ids    (const char    *path,
                                    const gint64  *ids,
                                    guint          n_ids,

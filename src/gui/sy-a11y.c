@@ -73,3 +73,29 @@ sy_a11y_name_entry_buttons (AdwEntryRow *row)
   g_return_if_fail (ADW_IS_ENTRY_ROW (row));
   name_buttons (GTK_WIDGET (row));
 }
+
+static void
+name_toggles (GtkWidget  *widget,
+              const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_TOGGLE_BUTTON (child))
+        label (child, name);
+      else if (!GTK_IS_POPOVER (child))
+        name_toggles (child, name);
+    }
+}
+
+void
+sy_a11y_name_drop_down (GtkDropDown *dropdown,
+                        const char  *name)
+{
+  g_return_if_fail (GTK_IS_DROP_DOWN (dropdown));
+  g_return_if_fail (name != NULL);
+
+  /* GTK 4.8 gives the button that opens the list no name of its own. */
+  label (GTK_WIDGET (dropdown), name);
+  name_toggles (GTK_WIDGET (dropdown), name);
+}

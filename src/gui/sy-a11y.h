@@ -14,4 +14,8 @@ void sy_a11y_name_expander_row (AdwExpanderRow *row,
  * button) get names saying what they do to @what ("the API key"). */
 void sy_a11y_name_entry_buttons (AdwEntryRow *row);
 
+/* A drop-down and the button inside it that opens its list get @name. */
+void sy_a11y_name_drop_down (GtkDropDown *dropdown,
+                             const char  *name);
+
 G_END_DECLS

@@ -15,6 +15,8 @@ struct _SyActivityItem
 
   SyHistoryRecord *record;
   gboolean         finished;
+  gboolean         placeholder;   /* a History row not read yet: every text empty */
+  gboolean         with_date;     /* History spans days: the time shows its date */
 };
 
 G_DEFINE_FINAL_TYPE (SyActivityItem, sy_activity_item, G_TYPE_OBJECT)
@@ -38,11 +40,14 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static char *
-format_time (gint64 us)
+format_time (gint64   us,
+             gboolean with_date)
 {
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (us / G_USEC_PER_SEC);
 
-  return time != NULL ? g_date_time_format (time, "%H:%M:%S") : g_strdup ("");
+  if (time == NULL)
+    return g_strdup ("");
+  return g_date_time_format (time, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S");
 }
 
 static char *
@@ -115,10 +120,19 @@ sy_activity_item_get_property (GObject    *object,
   SyActivityItem *self = SY_ACTIVITY_ITEM (object);
   const SyHistoryRecord *r = self->record;
 
+  if (self->placeholder)
+    {
+      if (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_STRING)
+        g_value_set_string (value, "");
+      else
+        g_value_set_boolean (value, FALSE);
+      return;
+    }
+
   switch (prop_id)
     {
     case PROP_TIME:
-      g_value_take_string (value, format_time (r->started_at_us));
+      g_value_take_string (value, format_time (r->started_at_us, self->with_date));
       break;
     case PROP_CLIENT:
       g_value_set_string (value, r->client != NULL ? r->client : "");
@@ -219,11 +233,30 @@ sy_activity_item_update (SyActivityItem  *self,
   g_clear_pointer (&self->record, sy_history_record_free);
   self->record = record;
   self->finished = TRUE;
+  self->placeholder = FALSE;
 
   g_object_freeze_notify (G_OBJECT (self));
   for (guint i = PROP_TIME; i < N_PROPS; i++)
     g_object_notify_by_pspec (G_OBJECT (self), properties[i]);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+SyActivityItem *
+sy_activity_item_new_placeholder (void)
+{
+  SyActivityItem *self = sy_activity_item_new (sy_history_record_new ());
+
+  self->placeholder = TRUE;
+  self->finished = TRUE;
+  self->with_date = TRUE;
+  return self;
+}
+
+gboolean
+sy_activity_item_is_placeholder (SyActivityItem *self)
+{
+  g_return_val_if_fail (SY_IS_ACTIVITY_ITEM (self), FALSE);
+  return self->placeholder;
 }
 
 const SyHistoryRecord *

@@ -16,6 +16,10 @@ SyActivityItem        *sy_activity_item_new        (SyHistoryRecord *record);
 /* The request ended: takes @record and notifies every property. */
 void                   sy_activity_item_update     (SyActivityItem  *self,
                                                     SyHistoryRecord *record);
+/* A History row before its page is read: finished, every text empty, the time
+ * with its date; sy_activity_item_update () fills it. */
+SyActivityItem        *sy_activity_item_new_placeholder (void);
+gboolean               sy_activity_item_is_placeholder  (SyActivityItem *self);
 const SyHistoryRecord *sy_activity_item_get_record (SyActivityItem  *self);
 gboolean               sy_activity_item_get_finished (SyActivityItem *self);
 

@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 #define SY_TYPE_ACTIVITY_PAGE (sy_activity_page_get_type ())
 G_DECLARE_FINAL_TYPE (SyActivityPage, sy_activity_page, SY, ACTIVITY_PAGE, AdwBin)
 
-GtkWidget *sy_activity_page_new (SyServices *services);
+GtkWidget *sy_activity_page_new    (SyServices    *services);
+
+/* The request columns (time, client, requested, route, status, tokens, cost,
+ * first token, duration) over a model of SyActivityItem: Activity's and
+ * History's. */
+void       sy_activity_columns_add (GtkColumnView *column_view);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "sy-activity-page.h"
+#include "sy-history-page.h"
 #include "sy-compare-page.h"
 #include "sy-dashboard-page.h"
 #include "sy-endpoint-page.h"
@@ -40,9 +41,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* Alt+1 … Alt+6 follow this order, as the switcher shows it. */
+/* Alt+1 … Alt+7 follow this order, as the switcher shows it. */
 static const char * const page_order[] = {
-  "providers", "compare", "activity", "dashboard", "profiles", "endpoint",
+  "providers", "compare", "activity", "history", "dashboard", "profiles", "endpoint",
 };
 
 typedef GtkWidget *(*PageNew) (SyServices *services);
@@ -130,6 +131,7 @@ sy_window_constructed (GObject *object)
   add_page (self, sy_providers_page_new, "providers", _("Providers"), "dialog-password-symbolic");
   add_page (self, sy_compare_page_new, "compare", _("Compare"), "view-dual-symbolic");
   add_page (self, sy_activity_page_new, "activity", _("Activity"), "network-transmit-receive-symbolic");
+  add_page (self, sy_history_page_new, "history", _("History"), "document-open-recent-symbolic");
   add_page (self, sy_dashboard_page_new, "dashboard", _("Dashboard"), "x-office-spreadsheet-symbolic");
   add_page (self, sy_profiles_page_new, "profiles", _("Profiles"), "view-list-ordered-symbolic");
   add_page (self, sy_endpoint_page_new, "endpoint", _("Endpoint"), "network-server-symbolic");
