@@ -14,6 +14,8 @@
 #define SWATCH 10.0
 #define TARGET_TICKS 4
 #define MAX_BAR 48.0
+#define MIN_PLOT 110.0      /* the plot's least height, legend and labels apart */
+#define NATURAL_WIDTH 360
 
 struct _SyChart
 {
@@ -44,13 +46,18 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* The libadwaita palette: a darker shade on light backgrounds, a lighter one on dark. */
+/* The libadwaita palette: a darker shade on light backgrounds, a lighter one on
+ * dark; then the accent colours it lacks (teal, pink, slate) and a neutral, so
+ * that a month of a dozen models repeats no colour. */
 static const char * const palette_light[] = {
   "#1c71d8", "#26a269", "#e5a50a", "#e66100", "#c01c28", "#813d9c", "#865e3c",
+  "#2190a4", "#d56199", "#6f8396", "#3d3846",
 };
 static const char * const palette_dark[] = {
   "#62a0ea", "#57e389", "#f8e45c", "#ffa348", "#f66151", "#c061cb", "#cdab8f",
+  "#5bc8db", "#f28ec0", "#a3b3c4", "#deddda",
 };
+G_STATIC_ASSERT (G_N_ELEMENTS (palette_light) == G_N_ELEMENTS (palette_dark));
 
 typedef struct {
   graphene_rect_t plot;
@@ -147,6 +154,30 @@ nice_step (double max)
   if (fraction <= 5)
     return 5 * magnitude;
   return 10 * magnitude;
+}
+
+/* The next round step above @step: 1 → 2 → 5 → 10. */
+static double
+next_step (double step)
+{
+  double magnitude = pow (10, floor (log10 (step) + 1e-9));
+  double fraction = step / magnitude;
+
+  if (fraction < 1.5)
+    return 2 * magnitude;
+  if (fraction < 3.5)
+    return 5 * magnitude;
+  return 10 * magnitude;
+}
+
+static void
+set_step (Layout *layout,
+          double  max,
+          double  step)
+{
+  layout->step = step;
+  layout->n_ticks = MAX (1, (guint) ceil (max / step - 1e-9));
+  layout->axis_max = layout->n_ticks * step;
 }
 
 static double
@@ -285,58 +316,86 @@ legend (SyChart     *self,
   return y + line_height + PAD;
 }
 
+/* Whether the tick labels of @layout fit between their ticks. */
+static gboolean
+ticks_fit (SyChart      *self,
+           const Layout *layout,
+           double        text_height)
+{
+  double widest = 0;
+
+  if (self->kind != SY_CHART_HORIZONTAL_BAR)
+    return layout->plot.size.height / layout->n_ticks >= text_height + 2;
+  for (guint i = 0; i <= layout->n_ticks; i++)
+    {
+      g_autofree char *tick = format_tick (self->unit, i * layout->step, layout->step);
+      double w;
+
+      text_size (self, tick, &w, NULL);
+      widest = MAX (widest, w);
+    }
+  return layout->plot.size.width / layout->n_ticks >= widest + 2 * PAD;
+}
+
 static void
 compute_layout (SyChart *self,
                 double   width,
                 double   height,
                 Layout  *layout)
 {
-  double text_height, left = 0, right = PAD, max_label = 0;
+  double text_height, max_label = 0;
   double max = data_max (self);
 
   text_size (self, "0", NULL, &text_height);
   layout->legend_height = legend (self, NULL, width, NULL);
   if (max <= 0)
     max = 1;
-  layout->step = nice_step (max);
-  layout->n_ticks = (guint) ceil (max / layout->step - 1e-9);
-  layout->axis_max = layout->n_ticks * layout->step;
+  set_step (layout, max, nice_step (max));
 
   if (self->kind == SY_CHART_HORIZONTAL_BAR)
-    {
-      for (guint c = 0; c < self->n_categories; c++)
-        {
-          double w;
-
-          text_size (self, self->categories[c], &w, NULL);
-          max_label = MAX (max_label, w);
-        }
-      left = MIN (max_label, width * 0.4) + PAD;
+    for (guint c = 0; c < self->n_categories; c++)
       {
-        g_autofree char *last = format_tick (self->unit, layout->axis_max, layout->step);
         double w;
 
-        text_size (self, last, &w, NULL);
-        right = MAX (PAD, w / 2);
+        text_size (self, self->categories[c], &w, NULL);
+        max_label = MAX (max_label, w);
       }
-    }
-  else
+
+  /* Fewer, rounder ticks while their labels would run into each other. */
+  for (guint attempt = 0; ; attempt++)
     {
-      for (guint i = 0; i <= layout->n_ticks; i++)
+      double left = 0, right = PAD;
+
+      if (self->kind == SY_CHART_HORIZONTAL_BAR)
         {
-          g_autofree char *tick = format_tick (self->unit, i * layout->step, layout->step);
+          g_autofree char *last = format_tick (self->unit, layout->axis_max, layout->step);
           double w;
 
-          text_size (self, tick, &w, NULL);
-          left = MAX (left, w);
+          left = MIN (max_label, width * 0.4) + PAD;
+          text_size (self, last, &w, NULL);
+          right = MAX (PAD, w / 2);
         }
-      left += PAD;
+      else
+        {
+          for (guint i = 0; i <= layout->n_ticks; i++)
+            {
+              g_autofree char *tick = format_tick (self->unit, i * layout->step, layout->step);
+              double w;
+
+              text_size (self, tick, &w, NULL);
+              left = MAX (left, w);
+            }
+          left += PAD;
+        }
+      layout->plot = GRAPHENE_RECT_INIT ((float) left,
+                                         (float) (layout->legend_height + text_height / 2),
+                                         (float) MAX (1, width - left - right),
+                                         (float) MAX (1, height - layout->legend_height - text_height / 2
+                                                         - text_height - PAD));
+      if (layout->n_ticks <= 1 || attempt == 8 || ticks_fit (self, layout, text_height))
+        break;
+      set_step (layout, max, next_step (layout->step));
     }
-  layout->plot = GRAPHENE_RECT_INIT ((float) left,
-                                     (float) (layout->legend_height + text_height / 2),
-                                     (float) MAX (1, width - left - right),
-                                     (float) MAX (1, height - layout->legend_height - text_height / 2
-                                                     - text_height - PAD));
   if (self->kind == SY_CHART_HORIZONTAL_BAR)
     layout->slot = layout->plot.size.height / self->n_categories;
   else
@@ -413,7 +472,7 @@ draw_axes (SyChart       *self,
     }
   else
     {
-      double widest = 0;
+      double widest = 0, drawn_to = 0;
       guint every;
 
       for (guint c = 0; c < self->n_categories; c++)
@@ -423,17 +482,21 @@ draw_axes (SyChart       *self,
           text_size (self, self->categories[c], &w, NULL);
           widest = MAX (widest, w);
         }
-      /* Label every n-th category so that the labels never overlap. */
+      /* Label every n-th category so that the labels never overlap; one
+       * pushed in from an edge is left out if it would. */
       every = MAX (1, (guint) ceil ((widest + 2 * PAD) / layout->slot));
       for (guint c = 0; c < self->n_categories; c += every)
         {
-          double w;
+          double w, x;
           double center = p->origin.x + (c + 0.5) * layout->slot;
 
           text_size (self, self->categories[c], &w, NULL);
-          draw_text (self, snapshot, self->categories[c],
-                     CLAMP (center - w / 2, 0, p->origin.x + p->size.width - w),
+          x = CLAMP (center - w / 2, 0, p->origin.x + p->size.width - w);
+          if (c > 0 && x < drawn_to + PAD)
+            continue;
+          draw_text (self, snapshot, self->categories[c], x,
                      p->origin.y + p->size.height + PAD / 2, 0, text_color);
+          drawn_to = x + w;
         }
     }
 }
@@ -741,6 +804,13 @@ key_pressed (GtkEventControllerKey *controller,
 
 /* ---------------------------------------------------------------- GObject */
 
+/* The legend wraps: the height depends on the width. */
+static GtkSizeRequestMode
+sy_chart_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
 static void
 sy_chart_measure (GtkWidget      *widget,
                   GtkOrientation  orientation,
@@ -751,17 +821,32 @@ sy_chart_measure (GtkWidget      *widget,
                   int            *natural_baseline)
 {
   SyChart *self = SY_CHART (widget);
+  double text_height, legend_height, labels;
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
       *minimum = 200;
-      *natural = 360;
+      *natural = NATURAL_WIDTH;
+      return;
+    }
+
+  /* Whatever the legend takes, the plot keeps room for its ticks (and, on
+   * its side, one line per category) under it. */
+  text_size (self, "0", NULL, &text_height);
+  legend_height = sy_chart_is_empty (self) ? 0
+                  : legend (self, NULL, for_size > 0 ? for_size : NATURAL_WIDTH, NULL);
+  labels = text_height / 2 + text_height + PAD;
+  if (self->kind == SY_CHART_HORIZONTAL_BAR && !sy_chart_is_empty (self))
+    {
+      *minimum = (int) ceil (legend_height + labels
+                             + MAX (MIN_PLOT, self->n_categories * (text_height + 2)));
+      /* Room for each row of a horizontal bar chart. */
+      *natural = MAX (*minimum, (int) (60 + 28 * self->n_categories + legend_height));
     }
   else
     {
-      *minimum = 160;
-      /* Room for each row of a horizontal bar chart. */
-      *natural = self->kind == SY_CHART_HORIZONTAL_BAR ? (int) MAX (220, 60 + 28 * self->n_categories) : 220;
+      *minimum = (int) ceil (MAX (160, legend_height + labels + MIN_PLOT));
+      *natural = MAX (*minimum, 220);
     }
 }
 
@@ -830,6 +915,7 @@ sy_chart_class_init (SyChartClass *klass)
   object_class->get_property = sy_chart_get_property;
   object_class->set_property = sy_chart_set_property;
   widget_class->snapshot = sy_chart_snapshot;
+  widget_class->get_request_mode = sy_chart_get_request_mode;
   widget_class->measure = sy_chart_measure;
   widget_class->query_tooltip = query_tooltip;
 
