@@ -1,6 +1,6 @@
 /* test-gui-dashboard.c — the Dashboard page of the real window over a history of known
  * requests: totals, each chart's data, range and group, empty history, rendering,
- * export and import.
+ * export and import, and the What If.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -10,6 +10,7 @@
 #include "sy-dashboard-page.h"
 #include "sy-gui-test-util.h"
 #include "sy-history.h"
+#include "sy-what-if.h"
 
 #define CONFIG "{\"server\":{\"port\":0,\"token\":\"sy-gui-test-token-0123456789abcdef\"}," \
                " \"providers\":[{\"id\":\"openai\",\"base_url\":\"http://127.0.0.1:1/v1\"}," \
@@ -604,6 +605,186 @@ test_export_import (void)
   g_assert_cmpstr (total (fresh_page, "Today"), ==, "$1.75");
 }
 
+/* ------------------------------------------------------------------ what if */
+
+/* The history's requests with tokens are 1,000 prompt and 500 completion
+ * tokens each; the catalog prices openai/gpt-4.1-mini at $0.40 and $1.60 a
+ * million: 400 + 800 µ$ a request. anthropic/claude-x has no price. */
+#define MINI_USD 0.0012
+
+static gboolean
+is_what_if_summary (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  const char *text = GTK_IS_LABEL (widget) ? gtk_label_get_text (GTK_LABEL (widget)) : NULL;
+
+  return text != NULL && (g_str_has_prefix (text, "Recorded: ") || g_str_equal (text, "—") ||
+                          g_str_equal (text, "No requests with tokens in this range"));
+}
+
+static gboolean
+is_list_box (GtkWidget     *widget,
+             gconstpointer  data)
+{
+  return GTK_IS_LIST_BOX (widget);
+}
+
+static const char *
+what_if_summary (GtkWidget *page)
+{
+  GtkWidget *label = find_by (page, is_what_if_summary, NULL);
+
+  g_assert_nonnull (label);
+  return gtk_label_get_text (GTK_LABEL (label));
+}
+
+/* The cells of the table's row @i, joined with "|". */
+static char *
+what_if_row (GtkWidget *page,
+             int        i)
+{
+  GtkWidget *list = find_by (page, is_list_box, NULL);
+  GtkListBoxRow *row;
+  GString *text = g_string_new (NULL);
+
+  g_assert_nonnull (list);
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), i);
+  if (row == NULL)
+    return g_string_free (text, FALSE);
+  g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (row)));
+  for (GtkWidget *cell = gtk_widget_get_first_child (gtk_list_box_row_get_child (row)); cell != NULL;
+       cell = gtk_widget_get_next_sibling (cell))
+    g_string_append_printf (text, "%s%s", text->len > 0 ? "|" : "", gtk_label_get_text (GTK_LABEL (cell)));
+  return g_string_free (text, FALSE);
+}
+
+static char *
+expected_summary (double recorded,
+                  double what_if)
+{
+  g_autofree char *r = sy_chart_format_value (SY_CHART_UNIT_USD, recorded);
+  g_autofree char *w = sy_chart_format_value (SY_CHART_UNIT_USD, what_if);
+  g_autofree char *d = sy_chart_format_value (SY_CHART_UNIT_USD, recorded - what_if);
+  g_autofree char *pct = sy_chart_format_value (SY_CHART_UNIT_PERCENT, (recorded - what_if) / recorded);
+
+  return g_strdup_printf ("Recorded: %s · What if: %s · Difference: −%s (−%s)", r, w, d, pct);
+}
+
+static void
+assert_what_if_row (GtkWidget  *page,
+                    int         i,
+                    const char *expected)
+{
+  g_autofree char *row = what_if_row (page, i);
+
+  g_assert_cmpstr (row, ==, expected);
+}
+
+typedef struct {
+  GtkWidget  *page;
+  const char *text;
+} LabelWait;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return loaded (wait->page) && find_by (wait->page, is_label, wait->text) != NULL &&
+         gtk_widget_get_visible (find_by (wait->page, is_label, wait->text));
+}
+
+/* What the profile "auto" would have cost, and today's prices, and a price
+ * table, for the range, worked out from the generated history by hand and
+ * by the core, and read off the page. */
+static void
+test_what_if (void)
+{
+  g_autoptr(SyGuiTest) test = new_test (TRUE);
+  GtkWidget *page = show_dashboard (test);
+  GtkDropDown *compare = dropdown (page, "Compare With");
+  GListModel *items = gtk_drop_down_get_model (compare);
+  g_autofree char *summary = NULL;
+  g_autofree char *table_path = g_build_filename (test->dir, "prices.json", NULL);
+  g_autofree char *bad_path = g_build_filename (test->dir, "broken.json", NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* Keyboard and screen readers: a labelled control, items by name. */
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (compare)));
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, 3);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 0), ==, "Today’s Prices");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 1), ==, "Profile “auto”");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), 2), ==, "Price Table File…");
+  g_assert_cmpuint (gtk_drop_down_get_selected (compare), ==, 0);
+
+  /* Today's prices over 30 days: claude-x cannot be priced. */
+  summary = expected_summary (1.75, MINI_USD);
+  g_assert_cmpstr (what_if_summary (page), ==, summary);
+  g_clear_pointer (&summary, g_free);
+  g_assert_true (label_shown (&(LabelWait) { page, "1 request could not be priced in the what-if: they count as $0." }));
+
+  /* Profile "auto" sends both of today's requests to gpt-4.1-mini. */
+  select_and_wait (page, "Compare With", 1);
+  {
+    g_autoptr(SyWhatIf) core = sy_what_if_profile (test->db_path, g_get_real_time () - 30 * G_TIME_SPAN_DAY,
+                                                   G_MAXINT64, sy_services_get_config (test->services),
+                                                   "auto", NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (core->requests, ==, 2);
+    g_assert_cmpfloat_with_epsilon (core->recorded_cost, 1.25 + 0.50, 1e-9);
+    g_assert_cmpfloat_with_epsilon (core->what_if_cost, 2 * MINI_USD, 1e-9);
+    summary = expected_summary (core->recorded_cost, core->what_if_cost);
+  }
+  g_assert_cmpstr (summary, ==, "Recorded: $1.75 · What if: $0.0024 · Difference: −$1.75 (−99.9 %)");
+  g_assert_cmpstr (what_if_summary (page), ==, summary);
+  g_clear_pointer (&summary, g_free);
+  assert_what_if_row (page, 0, "openai/gpt-4.1-mini → openai/gpt-4.1-mini|1|$1.25|$0.0012");
+  assert_what_if_row (page, 1, "anthropic/claude-x → openai/gpt-4.1-mini|1|$0.50|$0.0012");
+  assert_what_if_row (page, 2, "");
+  g_assert_false (gtk_widget_get_visible (sy_gui_test_find (page, GTK_TYPE_BUTTON, "_Choose File…")));
+
+  /* The range changes, the what-if follows: the request of 40 days ago too. */
+  select_and_wait (page, "Range", 3);
+  sy_gui_test_wait (loaded, page, 30, "the what-if to reload");
+  summary = expected_summary (1.25 + 0.50 + 3.00, 3 * MINI_USD);
+  g_assert_cmpstr (what_if_summary (page), ==, summary);
+  g_clear_pointer (&summary, g_free);
+  assert_what_if_row (page, 0, "openai/gpt-4.1-mini → openai/gpt-4.1-mini|2|$4.25|$0.0024");
+
+  /* A price table gives claude-x a price: 1,000 × $1 + 500 × $2 a million. */
+  g_assert_true (g_file_set_contents (table_path,
+    "{\"anthropic/claude-x\": {\"input\": 1, \"output\": 2}}", -1, NULL));
+  gtk_drop_down_set_selected (compare, 2);
+  sy_gui_test_choose_file (table_path);
+  sy_gui_test_wait (label_shown, &(LabelWait) { page, "Prices from prices.json" }, 30,
+                    "the price table to be read");
+  sy_gui_test_wait (loaded, page, 30, "the what-if with the price table");
+  summary = expected_summary (4.75, 2 * MINI_USD + 0.002);
+  g_assert_cmpstr (what_if_summary (page), ==, summary);
+  g_clear_pointer (&summary, g_free);
+  assert_what_if_row (page, 1, "anthropic/claude-x → anthropic/claude-x|1|$0.50|$0.0020");
+  g_assert_true (gtk_widget_get_visible (sy_gui_test_find (page, GTK_TYPE_BUTTON, "_Choose File…")));
+
+  /* Another file, not a price table: said so, with the file's name. */
+  g_assert_true (g_file_set_contents (bad_path, "{\"claude-x\": {\"input\": 1, \"output\": 2}}", -1, NULL));
+  gtk_widget_activate (sy_gui_test_find (page, GTK_TYPE_BUTTON, "_Choose File…"));
+  sy_gui_test_choose_file (bad_path);
+  sy_gui_test_wait (label_shown, &(LabelWait) { page, "Prices from broken.json" }, 30,
+                    "the broken table to be read");
+  sy_gui_test_wait (label_shown,
+                    &(LabelWait) { page, "Could not work out the what-if: broken.json: “claude-x” is not "
+                                         "a model name of the form provider/model" },
+                    30, "the error");
+  g_assert_cmpstr (what_if_summary (page), ==, "—");
+  assert_what_if_row (page, 0, "");
+
+  /* Back to the profile: the error goes. */
+  select_and_wait (page, "Compare With", 1);
+  summary = expected_summary (4.75, 3 * MINI_USD);
+  g_assert_cmpstr (what_if_summary (page), ==, summary);
+}
+
 /* The chart on its own: nice ticks are internal, but the data model, keyboard
  * highlight and value formatting are what people and tests see. */
 static void
@@ -648,5 +829,6 @@ main (int   argc,
   g_test_add_func ("/dashboard/range-and-group", test_range_and_group);
   g_test_add_func ("/dashboard/empty-history", test_empty_history);
   g_test_add_func ("/dashboard/export-import", test_export_import);
+  g_test_add_func ("/dashboard/what-if", test_what_if);
   return g_test_run ();
 }

@@ -11,10 +11,15 @@
 #include "sy-chart.h"
 #include "sy-dashboard-page.h"
 #include "sy-insights.h"
+#include "sy-json.h"
+#include "sy-what-if.h"
 #include "sy-window.h"
 
 /* A finished request refreshes the page at most this often. */
 #define THROTTLE_SECONDS 2
+
+/* The What If table's numeric columns. */
+#define N_WHAT_IF_COLUMNS 3
 
 /* The Range dropdown's items: their length in days (0: all) and their name in
  * an export's suggested file name. */
@@ -79,6 +84,18 @@ struct _SyDashboardPage
   GtkLabel        *error_label;
   GtkGrid         *totals_grid;
   GtkGrid         *charts_grid;
+  GtkDropDown     *what_if_dropdown;
+  GtkStringList   *what_if_items;
+  GtkWidget       *what_if_file_button;
+  GtkLabel        *what_if_source;
+  GtkLabel        *what_if_summary;
+  GtkLabel        *what_if_note;
+  GtkLabel        *what_if_error;
+  GtkWidget       *what_if_header;
+  GtkWidget       *what_if_header_requests;
+  GtkWidget       *what_if_header_recorded;
+  GtkWidget       *what_if_header_cost;
+  GtkListBox      *what_if_list;
 
   /* built widgets */
   SyChart         *charts[N_CHARTS];
@@ -90,11 +107,21 @@ struct _SyDashboardPage
   GCancellable    *cancellable;
   GCancellable    *file_cancellable;
   GtkFileChooserNative *chooser;
+  GCancellable    *what_if_cancellable;
+  GtkFileChooserNative *price_chooser;
+  GtkSizeGroup    *what_if_columns[N_WHAT_IF_COLUMNS];
+  GBytes          *price_table;        /* the chosen file's contents */
+  char            *price_table_name;   /* its name, for people */
+  GStrv            what_if_profiles;   /* the profiles listed, in order */
 
   /* state */
   guint            throttle_id;
-  gboolean         loading;
+  gboolean         loading;            /* refreshing or what_if_busy */
+  gboolean         refreshing;
+  gboolean         what_if_busy;
   gboolean         file_busy;
+  guint            what_if_shown;      /* the item computed, to go back to from a cancelled chooser */
+  gboolean         what_if_rebuilding; /* the items are being replaced */
 };
 
 G_DEFINE_FINAL_TYPE (SyDashboardPage, sy_dashboard_page, ADW_TYPE_BIN)
@@ -483,9 +510,10 @@ show_hours (SyDashboardPage *self,
 }
 
 static void
-set_loading (SyDashboardPage *self,
-             gboolean         loading)
+update_loading (SyDashboardPage *self)
 {
+  gboolean loading = self->refreshing || self->what_if_busy;
+
   if (self->loading == loading)
     return;
   self->loading = loading;
@@ -508,7 +536,8 @@ refresh_done (GObject      *object,
   /* Cancelled: a newer refresh runs, or the page is gone. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  set_loading (self, FALSE);
+  self->refreshing = FALSE;
+  update_loading (self);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), error != NULL);
   if (error != NULL)
     {
@@ -536,8 +565,11 @@ range_start_us (SyDashboardPage *self,
   return range_days[range] > 0 ? now_us - range_days[range] * G_TIME_SPAN_DAY : 0;
 }
 
+static void what_if_refresh (SyDashboardPage *self);
+
+/* The totals and charts only: the group changed. */
 static void
-refresh (SyDashboardPage *self)
+refresh_charts (SyDashboardPage *self)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GDateTime) now = NULL;
@@ -561,10 +593,18 @@ refresh (SyDashboardPage *self)
   query->config = g_object_ref (sy_services_get_config (self->services));
 
   task = g_task_new (self, self->cancellable, refresh_done, NULL);
-  g_task_set_source_tag (task, refresh);
+  g_task_set_source_tag (task, refresh_charts);
   g_task_set_task_data (task, query, (GDestroyNotify) query_free);
-  set_loading (self, TRUE);
+  self->refreshing = TRUE;
+  update_loading (self);
   g_task_run_in_thread (task, refresh_worker);
+}
+
+static void
+refresh (SyDashboardPage *self)
+{
+  refresh_charts (self);
+  what_if_refresh (self);
 }
 
 static gboolean
@@ -921,6 +961,502 @@ import_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
+/* ------------------------------------------------------------------ what if */
+
+typedef enum {
+  WHAT_IF_TODAY,
+  WHAT_IF_PROFILE,
+  WHAT_IF_TABLE,
+} WhatIfKind;
+
+typedef struct {
+  WhatIfKind  kind;
+  char       *path;
+  gint64      from_us;
+  SyConfig   *config;       /* a copy of the one in force, for this job alone */
+  char       *profile;
+  GBytes     *table;
+  char       *table_name;
+} WhatIfJob;
+
+static void
+what_if_job_free (WhatIfJob *job)
+{
+  g_free (job->path);
+  g_clear_object (&job->config);
+  g_free (job->profile);
+  g_clear_pointer (&job->table, g_bytes_unref);
+  g_free (job->table_name);
+  g_free (job);
+}
+
+static void
+what_if_worker (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  WhatIfJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyConfig) table = NULL;
+  SyWhatIf *what_if = NULL;
+
+  switch (job->kind)
+    {
+    case WHAT_IF_TODAY:
+      what_if = sy_what_if_prices (job->path, job->from_us, G_MAXINT64, job->config, cancellable, &error);
+      break;
+    case WHAT_IF_PROFILE:
+      what_if = sy_what_if_profile (job->path, job->from_us, G_MAXINT64, job->config, job->profile,
+                                    cancellable, &error);
+      break;
+    case WHAT_IF_TABLE:
+    default:
+      table = sy_what_if_load_prices_data (job->config, g_bytes_get_data (job->table, NULL),
+                                           g_bytes_get_size (job->table), job->table_name, &error);
+      if (table != NULL)
+        what_if = sy_what_if_prices (job->path, job->from_us, G_MAXINT64, table, cancellable, &error);
+      break;
+    }
+  if (what_if == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, what_if, (GDestroyNotify) sy_what_if_free);
+}
+
+/* The dropdown's items: Today's Prices, each profile, Price Table File…. */
+static guint
+price_table_item (SyDashboardPage *self)
+{
+  return 1 + (self->what_if_profiles != NULL ? g_strv_length (self->what_if_profiles) : 0);
+}
+
+static char *
+format_usd (double value)
+{
+  return sy_chart_format_value (SY_CHART_UNIT_USD, value);
+}
+
+/* "−$1.20 (−12.5 %)", "+$0.30 (+4.0 %)"; without the percentage when
+ * nothing was recorded. */
+static char *
+format_difference (double recorded,
+                   double what_if)
+{
+  double difference = what_if - recorded;
+  const char *sign = difference < 0 ? "−" : difference > 0 ? "+" : "";
+  g_autofree char *amount = format_usd (fabs (difference));
+  g_autofree char *percent = NULL;
+  g_autofree char *signed_amount = g_strconcat (sign, amount, NULL);
+
+  if (recorded <= 0)
+    return g_steal_pointer (&signed_amount);
+  percent = sy_chart_format_value (SY_CHART_UNIT_PERCENT, fabs (difference) / recorded);
+  /* Translators: a difference in US dollars and in per cent, "−$1.20 (−12.5 %)";
+   * the signs come with the numbers */
+  return g_strdup_printf (_("%s (%s%s)"), signed_amount, sign, percent);
+}
+
+/* An amount, or a dash when none of its requests had a price. */
+static char *
+format_row_usd (double value,
+                gint64 unpriced,
+                gint64 requests)
+{
+  return unpriced == requests ? g_strdup ("—") : format_usd (value);
+}
+
+static GtkWidget *
+what_if_cell (SyDashboardPage *self,
+              GtkWidget       *box,
+              const char      *text,
+              int              column)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), column < 0 ? 0 : 1);
+  gtk_widget_add_css_class (label, "numeric");
+  if (column < 0)
+    {
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+    }
+  else
+    gtk_size_group_add_widget (self->what_if_columns[column], label);
+  gtk_box_append (GTK_BOX (box), label);
+  return label;
+}
+
+static GtkWidget *
+what_if_row_new (SyDashboardPage   *self,
+                 const SyWhatIfRow *row)
+{
+  GtkWidget *list_row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  const char *model = row->model != NULL ? row->model : _("Unknown model");
+  /* The profile refused it (no candidate fits), or prices could not name a model. */
+  const char *what_if_model = row->what_if_model != NULL ? row->what_if_model : _("No model");
+  g_autofree char *models = NULL, *count = NULL, *recorded = NULL, *cost = NULL, *description = NULL;
+
+  /* Translators: the model a request used and the one the what-if bills it on */
+  models = g_strdup_printf (_("%s → %s"), model, what_if_model);
+  count = format_count (row->requests);
+  recorded = format_row_usd (row->recorded_cost, row->recorded_unpriced, row->requests);
+  cost = format_row_usd (row->what_if_cost, row->what_if_unpriced, row->requests);
+  /* Translators: one row of the What If table, read out by screen readers:
+   * "openai/gpt-4.1 → anthropic/claude-haiku-4-5: 12 requests, recorded $1.20, what if $0.40" */
+  description = g_strdup_printf (ngettext ("%s: %s request, recorded %s, what if %s",
+                                           "%s: %s requests, recorded %s, what if %s",
+                                           plural (row->requests)),
+                                 models, count, recorded, cost);
+
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_tooltip_text (what_if_cell (self, box, models, -1), models);
+  what_if_cell (self, box, count, 0);
+  what_if_cell (self, box, recorded, 1);
+  what_if_cell (self, box, cost, 2);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (list_row), box);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (list_row), FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+  return list_row;
+}
+
+static void
+clear_what_if_table (SyDashboardPage *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->what_if_list))) != NULL)
+    gtk_list_box_remove (self->what_if_list, child);
+  gtk_widget_set_visible (self->what_if_header, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->what_if_list), FALSE);
+}
+
+static void
+show_what_if (SyDashboardPage *self,
+              const SyWhatIf  *what_if)
+{
+  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+
+  clear_what_if_table (self);
+  if (what_if->requests == 0)
+    gtk_label_set_label (self->what_if_summary, _("No requests with tokens in this range"));
+  else
+    {
+      g_autofree char *recorded = format_usd (what_if->recorded_cost);
+      g_autofree char *cost = format_usd (what_if->what_if_cost);
+      g_autofree char *difference = format_difference (what_if->recorded_cost, what_if->what_if_cost);
+      g_autofree char *summary = NULL;
+
+      /* Translators: "Recorded: $12.40 · What if: $8.10 · Difference: −$4.30 (−34.7 %)" */
+      summary = g_strdup_printf (_("Recorded: %s · What if: %s · Difference: %s"),
+                                 recorded, cost, difference);
+      gtk_label_set_label (self->what_if_summary, summary);
+    }
+
+  if (what_if->recorded_unpriced > 0)
+    {
+      g_autofree char *count = format_count (what_if->recorded_unpriced);
+
+      g_ptr_array_add (notes, g_strdup_printf (ngettext ("%s request has no recorded cost",
+                                                         "%s requests have no recorded cost",
+                                                         plural (what_if->recorded_unpriced)),
+                                               count));
+    }
+  if (what_if->what_if_unpriced > 0)
+    {
+      g_autofree char *count = format_count (what_if->what_if_unpriced);
+
+      g_ptr_array_add (notes, g_strdup_printf (ngettext ("%s request could not be priced in the what-if",
+                                                         "%s requests could not be priced in the what-if",
+                                                         plural (what_if->what_if_unpriced)),
+                                               count));
+    }
+  if (notes->len > 0)
+    {
+      g_autofree char *joined = NULL;
+      g_autofree char *note = NULL;
+
+      g_ptr_array_add (notes, NULL);
+      joined = g_strjoinv (" · ", (char **) notes->pdata);
+      /* Translators: why the totals above leave some requests out */
+      note = g_strdup_printf (_("%s: they count as $0."), joined);
+      gtk_label_set_label (self->what_if_note, note);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->what_if_note), notes->len > 0);
+
+  for (guint i = 0; i < what_if->rows->len; i++)
+    gtk_list_box_append (self->what_if_list, what_if_row_new (self, g_ptr_array_index (what_if->rows, i)));
+  gtk_widget_set_visible (self->what_if_header, what_if->rows->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->what_if_list), what_if->rows->len > 0);
+}
+
+static void
+set_what_if_busy (SyDashboardPage *self,
+                  gboolean         busy)
+{
+  self->what_if_busy = busy;
+  update_loading (self);
+}
+
+static void
+what_if_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (object);
+  g_autoptr(SyWhatIf) what_if = NULL;
+  g_autoptr(GError) error = NULL;
+
+  what_if = g_task_propagate_pointer (G_TASK (result), &error);
+  /* Cancelled: a newer one runs, or the page is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_what_if_busy (self, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->what_if_error), error != NULL);
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not work out the what-if: %s"), error->message);
+
+      gtk_label_set_label (self->what_if_error, text);
+      gtk_label_set_label (self->what_if_summary, "—");
+      gtk_widget_set_visible (GTK_WIDGET (self->what_if_note), FALSE);
+      clear_what_if_table (self);
+      return;
+    }
+  show_what_if (self, what_if);
+}
+
+/* Works out the shown item's what-if for the range, on a worker thread. */
+static void
+what_if_refresh (SyDashboardPage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  SyConfig *config = sy_services_get_config (self->services);
+  guint shown = self->what_if_shown;
+  WhatIfJob *job;
+
+  g_cancellable_cancel (self->what_if_cancellable);
+  g_clear_object (&self->what_if_cancellable);
+  self->what_if_cancellable = g_cancellable_new ();
+
+  /* The file chooser is open and no table was read yet. */
+  if (shown >= price_table_item (self) && self->price_table == NULL)
+    {
+      set_what_if_busy (self, FALSE);
+      return;
+    }
+
+  job = g_new0 (WhatIfJob, 1);
+  job->path = g_strdup (sy_services_get_history_path (self->services));
+  job->from_us = range_start_us (self, g_get_real_time ());
+  /* The planner keeps a cache on the config it plans with, and the router
+   * plans with the one in force: the worker gets a copy of its own. */
+  job->config = sy_config_new_from_root (sy_config_get_path (config), sy_config_get_catalog (config),
+                                         sy_config_get_root (config), &error);
+  if (shown == 0)
+    job->kind = WHAT_IF_TODAY;
+  else if (shown < price_table_item (self))
+    {
+      job->kind = WHAT_IF_PROFILE;
+      job->profile = g_strdup (self->what_if_profiles[shown - 1]);
+    }
+  else
+    {
+      job->kind = WHAT_IF_TABLE;
+      job->table = g_bytes_ref (self->price_table);
+      job->table_name = g_strdup (self->price_table_name);
+    }
+
+  task = g_task_new (self, self->what_if_cancellable, what_if_done, NULL);
+  g_task_set_source_tag (task, what_if_refresh);
+  g_task_set_task_data (task, job, (GDestroyNotify) what_if_job_free);
+  set_what_if_busy (self, TRUE);
+  if (job->config == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_run_in_thread (task, what_if_worker);
+}
+
+static void
+show_what_if_source (SyDashboardPage *self)
+{
+  gboolean table = self->what_if_shown >= price_table_item (self) && self->price_table != NULL;
+
+  if (table)
+    {
+      /* Translators: the price table file the what-if uses */
+      g_autofree char *text = g_strdup_printf (_("Prices from %s"), self->price_table_name);
+
+      gtk_label_set_label (self->what_if_source, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->what_if_source), table);
+  gtk_widget_set_visible (self->what_if_file_button, table);
+}
+
+static void
+show_what_if_item (SyDashboardPage *self,
+                   guint            item)
+{
+  self->what_if_shown = item;
+  if (gtk_drop_down_get_selected (self->what_if_dropdown) != item)
+    {
+      self->what_if_rebuilding = TRUE;
+      gtk_drop_down_set_selected (self->what_if_dropdown, item);
+      self->what_if_rebuilding = FALSE;
+    }
+  show_what_if_source (self);
+  what_if_refresh (self);
+}
+
+static void
+price_table_loaded (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(SyDashboardPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *basename = NULL;
+  gsize length = 0;
+
+  if (!g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      message = g_strdup_printf (_("Could not read the price table: %s"), error->message);
+      show_toast (self, message);
+      show_what_if_item (self, self->price_table != NULL ? price_table_item (self) : self->what_if_shown);
+      return;
+    }
+
+  g_clear_pointer (&self->price_table, g_bytes_unref);
+  self->price_table = g_bytes_new_take (g_steal_pointer (&contents), length);
+  basename = g_file_get_basename (G_FILE (object));
+  g_free (self->price_table_name);
+  self->price_table_name = g_filename_display_name (basename);
+  show_what_if_item (self, price_table_item (self));
+}
+
+static void
+price_table_response (GtkNativeDialog *dialog,
+                      int              response,
+                      SyDashboardPage *self)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  g_clear_object (&self->price_chooser);
+  if (file == NULL)
+    {
+      /* Back to what was shown: the table read before, or the item before. */
+      show_what_if_item (self, self->price_table != NULL ? price_table_item (self) : self->what_if_shown);
+      return;
+    }
+  /* The page's file cancellable: a refresh meanwhile does not lose the choice. */
+  g_file_load_contents_async (file, self->file_cancellable, price_table_loaded, g_object_ref (self));
+}
+
+static void
+choose_price_table (SyDashboardPage *self)
+{
+  g_autoptr(GtkFileFilter) json = gtk_file_filter_new ();
+
+  if (self->price_chooser != NULL)
+    return;
+  self->price_chooser = new_chooser (self, _("Open Price Table"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
+  gtk_file_filter_set_name (json, _("JSON Files"));
+  gtk_file_filter_add_pattern (json, "*.json");
+  gtk_file_filter_add_pattern (json, "*.JSON");
+  gtk_file_filter_add_mime_type (json, "application/json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->price_chooser), json);
+  g_signal_connect_object (self->price_chooser, "response", G_CALLBACK (price_table_response), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->price_chooser));
+}
+
+static void
+choose_price_table_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  choose_price_table (SY_DASHBOARD_PAGE (widget));
+}
+
+static void
+what_if_selected (SyDashboardPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->what_if_dropdown);
+
+  if (self->what_if_rebuilding || selected == GTK_INVALID_LIST_POSITION)
+    return;
+  if (selected >= price_table_item (self))
+    {
+      choose_price_table (self);
+      return;
+    }
+  show_what_if_item (self, selected);
+}
+
+/* Lists the config's profiles, keeping the shown item where it still exists. */
+static void
+rebuild_what_if_items (SyDashboardPage *self)
+{
+  JsonArray *profiles = sy_json_get_array (sy_config_get_root (sy_services_get_config (self->services)),
+                                           "profiles");
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *shown_profile = NULL;
+  gboolean table = self->what_if_shown >= price_table_item (self) && self->what_if_profiles != NULL;
+  guint shown = 0;
+
+  if (self->what_if_shown > 0 && !table && self->what_if_profiles != NULL)
+    shown_profile = g_strdup (self->what_if_profiles[self->what_if_shown - 1]);
+
+  g_ptr_array_add (items, g_strdup (_("Today’s Prices")));
+  for (guint i = 0; profiles != NULL && i < json_array_get_length (profiles); i++)
+    {
+      const char *name = sy_json_get_string (sy_json_array_get_object (profiles, i), "name");
+
+      if (name == NULL)
+        continue;
+      g_strv_builder_add (names, name);
+      if (g_strcmp0 (name, shown_profile) == 0)
+        shown = items->len;
+      /* Translators: an item of the What If's Compare With list, a profile's name */
+      g_ptr_array_add (items, g_strdup_printf (_("Profile “%s”"), name));
+    }
+  g_ptr_array_add (items, g_strdup (_("Price Table File…")));
+  if (table)
+    shown = items->len - 1;
+  g_ptr_array_add (items, NULL);
+
+  g_strfreev (self->what_if_profiles);
+  self->what_if_profiles = g_strv_builder_end (names);
+  self->what_if_rebuilding = TRUE;
+  gtk_string_list_splice (self->what_if_items, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->what_if_items)),
+                          (const char * const *) items->pdata);
+  gtk_drop_down_set_selected (self->what_if_dropdown, shown);
+  self->what_if_rebuilding = FALSE;
+  self->what_if_shown = shown;
+  show_what_if_source (self);
+}
+
+static void
+config_changed (SyDashboardPage *self)
+{
+  rebuild_what_if_items (self);
+  schedule_refresh (self);
+}
+
 /* ------------------------------------------------------------------ building */
 
 static void
@@ -1005,10 +1541,29 @@ sy_dashboard_page_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
+  g_cancellable_cancel (self->what_if_cancellable);
+  g_clear_object (&self->what_if_cancellable);
+  if (self->price_chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->price_chooser));
+  g_clear_object (&self->price_chooser);
+  g_clear_pointer (&self->price_table, g_bytes_unref);
+  for (guint i = 0; i < N_WHAT_IF_COLUMNS; i++)
+    g_clear_object (&self->what_if_columns[i]);
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_DASHBOARD_PAGE);
   g_clear_object (&self->services);
 
   G_OBJECT_CLASS (sy_dashboard_page_parent_class)->dispose (object);
+}
+
+static void
+sy_dashboard_page_finalize (GObject *object)
+{
+  SyDashboardPage *self = SY_DASHBOARD_PAGE (object);
+
+  g_clear_pointer (&self->price_table_name, g_free);
+  g_clear_pointer (&self->what_if_profiles, g_strfreev);
+
+  G_OBJECT_CLASS (sy_dashboard_page_parent_class)->finalize (object);
 }
 
 static void
@@ -1036,6 +1591,7 @@ sy_dashboard_page_class_init (SyDashboardPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sy_dashboard_page_dispose;
+  object_class->finalize = sy_dashboard_page_finalize;
   object_class->get_property = sy_dashboard_page_get_property;
   widget_class->map = sy_dashboard_page_map;
 
@@ -1052,9 +1608,23 @@ sy_dashboard_page_class_init (SyDashboardPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, error_label);
   gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, totals_grid);
   gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, charts_grid);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_items);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_file_button);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_source);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_summary);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_note);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_error);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_header);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_header_requests);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_header_recorded);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_header_cost);
+  gtk_widget_class_bind_template_child (widget_class, SyDashboardPage, what_if_list);
 
   gtk_widget_class_install_action (widget_class, "dashboard.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "dashboard.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "dashboard.choose-price-table", NULL,
+                                   choose_price_table_action);
 }
 
 static void
@@ -1064,10 +1634,24 @@ sy_dashboard_page_init (SyDashboardPage *self)
   self->file_cancellable = g_cancellable_new ();
   build_totals (self);
   build_charts (self);
+  {
+    GtkWidget *headers[N_WHAT_IF_COLUMNS] = {
+      self->what_if_header_requests, self->what_if_header_recorded, self->what_if_header_cost,
+    };
+
+    for (guint i = 0; i < N_WHAT_IF_COLUMNS; i++)
+      {
+        self->what_if_columns[i] = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+        gtk_size_group_add_widget (self->what_if_columns[i], headers[i]);
+      }
+  }
+  clear_what_if_table (self);
+  g_signal_connect_object (self->what_if_dropdown, "notify::selected",
+                           G_CALLBACK (what_if_selected), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->range_dropdown, "notify::selected",
                            G_CALLBACK (refresh), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->group_dropdown, "notify::selected",
-                           G_CALLBACK (refresh), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (refresh_charts), self, G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
@@ -1089,7 +1673,8 @@ sy_dashboard_page_new (SyServices *services)
       if (!sy_activity_item_get_finished (item))
         watch_item (self, item);
     }
-  g_signal_connect_object (services, "notify::config", G_CALLBACK (schedule_refresh), self,
+  rebuild_what_if_items (self);
+  g_signal_connect_object (services, "notify::config", G_CALLBACK (config_changed), self,
                            G_CONNECT_SWAPPED);
   return GTK_WIDGET (self);
 }

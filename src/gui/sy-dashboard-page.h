@@ -13,7 +13,8 @@ G_DECLARE_FINAL_TYPE (SyDashboardPage, sy_dashboard_page, SY, DASHBOARD_PAGE, Ad
 
 GtkWidget *sy_dashboard_page_new         (SyServices      *services);
 
-/* TRUE while a refresh runs on its worker thread. */
+/* TRUE while a refresh of the totals and charts, or of the What If, runs on
+ * its worker thread. */
 gboolean   sy_dashboard_page_get_loading (SyDashboardPage *self);
 
 G_END_DECLS
