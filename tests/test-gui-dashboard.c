@@ -161,6 +161,17 @@ total (GtkWidget  *page,
   return gtk_label_get_text (GTK_LABEL (gtk_widget_get_next_sibling (label)));
 }
 
+/* The line under a total's value. */
+static const char *
+total_detail (GtkWidget  *page,
+              const char *title)
+{
+  GtkWidget *label = find_by (page, is_label, title);
+
+  g_assert_nonnull (label);
+  return gtk_label_get_text (GTK_LABEL (gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (label))));
+}
+
 static GtkDropDown *
 dropdown (GtkWidget  *page,
           const char *label_text)
@@ -188,6 +199,22 @@ show_dashboard (SyGuiTest *test)
   sy_gui_test_run_for (50);
   sy_gui_test_wait (loaded, page, 30, "the dashboard to load");
   return page;
+}
+
+/* Local calendar days from the day @days_ago × 24 hours ago to today (the
+ * history's oldest request was written that long ago). */
+static guint
+days_since (int days_ago)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (g_date_time_to_unix (now) -
+                                                               (gint64) days_ago * 24 * 3600);
+  g_autoptr(GDate) today = g_date_new_dmy (g_date_time_get_day_of_month (now), g_date_time_get_month (now),
+                                           g_date_time_get_year (now));
+  g_autoptr(GDate) first = g_date_new_dmy (g_date_time_get_day_of_month (then), g_date_time_get_month (then),
+                                           g_date_time_get_year (then));
+
+  return (guint) g_date_days_between (first, today);
 }
 
 static void
@@ -336,8 +363,11 @@ test_charts_with_data (void)
   g_assert_cmpstr (total (page, "Today"), ==, "$1.75");
   g_assert_cmpstr (total (page, "This Week"), ==, "$1.75");
   g_assert_cmpstr (total (page, "This Month"), ==, "$1.75");
-  g_assert_cmpstr (total (page, "Cheapest Model"), ==, "anthropic/claude-x");
-  g_assert_cmpstr (total (page, "Most Expensive Model"), ==, "openai/gpt-4.1-mini");
+  /* The model's name; its provider with the price below. */
+  g_assert_cmpstr (total (page, "Cheapest Model"), ==, "claude-x");
+  g_assert_true (g_str_has_prefix (total_detail (page, "Cheapest Model"), "anthropic · $"));
+  g_assert_cmpstr (total (page, "Most Expensive Model"), ==, "gpt-4.1-mini");
+  g_assert_true (g_str_has_prefix (total_detail (page, "Most Expensive Model"), "openai · $"));
 
   c = chart (page, "Spend per Day");
   g_assert_false (sy_chart_is_empty (c));
@@ -412,7 +442,9 @@ test_range_and_group (void)
   double sum = 0;
 
   select_and_wait (page, "Range", 3);
-  g_assert_cmpuint (sy_chart_get_n_categories (spend), ==, 2);
+  /* Every day from the oldest request's to today's, the 39 without requests
+   * included. */
+  g_assert_cmpuint (sy_chart_get_n_categories (spend), ==, days_since (40) + 1);
   for (guint s = 0; s < sy_chart_get_n_series (spend); s++)
     for (guint d = 0; d < sy_chart_get_n_categories (spend); d++)
       sum += sy_chart_get_value (spend, s, d);
@@ -420,7 +452,20 @@ test_range_and_group (void)
   /* Nearest rank of {1000, 3000}. */
   assert_value (latency, 0, 1, 1000);
   assert_value (latency, 2, 1, 3000);
-  g_assert_cmpuint (sy_chart_get_n_categories (chart (page, "Requests per Hour")), >, 24 * 39);
+  /* All of history counts requests per day (4 in all, 3 of them today). */
+  {
+    SyChart *days = chart (page, "Requests per Day");
+    guint n = sy_chart_get_n_categories (days);
+    double requests = 0;
+
+    g_assert_cmpuint (n, ==, days_since (40) + 1);
+    for (guint d = 0; d < n; d++)
+      requests += sy_chart_get_value (days, 0, d);
+    g_assert_cmpfloat (requests, ==, 4);
+    assert_value (days, 0, n - 1, 3);
+    assert_value (days, 0, 0, 1);
+    assert_value (days, 0, 1, 0);
+  }
   /* The periods of the totals do not depend on the range. */
   g_assert_cmpstr (total (page, "Today"), ==, "$1.75");
 
@@ -437,6 +482,48 @@ test_range_and_group (void)
   select_and_wait (page, "Range", 0);
   g_assert_cmpuint (sy_chart_get_n_categories (spend), ==, 1);
   g_assert_cmpuint (sy_chart_get_n_categories (chart (page, "Requests per Hour")), ==, 1);
+}
+
+/* Twelve models: the eight that cost most keep their own series, by name; the
+ * other four share "Other". */
+static void
+test_many_groups (void)
+{
+  g_autoptr(SyGuiTest) test = sy_gui_test_new_services (CONFIG, NULL);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *page;
+  SyChart *spend;
+  double other = 0;
+
+  {
+    g_autoptr(SyHistory) history = sy_history_new (test->db_path, &error);
+    g_assert_no_error (error);
+    for (guint i = 1; i <= 12; i++)
+      {
+        g_autofree char *model = g_strdup_printf ("model-%02u", i);
+
+        add (history, today_start_us () + i * G_USEC_PER_SEC, "openai", model, "cli", NULL,
+             200, i * 1.0, 10, 100, 10);
+        if (i <= 4)
+          other += i;
+      }
+    sy_history_close (history);
+  }
+  test->window = g_object_ref_sink (sy_window_new (NULL, test->services));
+  gtk_window_present (GTK_WINDOW (test->window));
+  page = show_dashboard (test);
+  spend = chart (page, "Spend per Day");
+
+  g_assert_cmpuint (sy_chart_get_n_series (spend), ==, 9);
+  for (guint s = 0; s < 8; s++)
+    {
+      g_autofree char *name = g_strdup_printf ("openai/model-%02u", s + 5);
+
+      g_assert_cmpstr (sy_chart_get_series_name (spend, s), ==, name);
+      assert_value (spend, s, 0, s + 5.0);
+    }
+  g_assert_cmpstr (sy_chart_get_series_name (spend, 8), ==, "Other");
+  assert_value (spend, 8, 0, other);
 }
 
 static void
@@ -456,8 +543,15 @@ test_empty_history (void)
     {
       select_and_wait (page, "Range", r);
       for (guint i = 0; i < G_N_ELEMENTS (chart_titles); i++)
-        g_assert_true (sy_chart_is_empty (chart (page, chart_titles[i])));
+        {
+          /* All of history counts requests per day. */
+          const char *title = r == 3 && g_str_equal (chart_titles[i], "Requests per Hour")
+                              ? "Requests per Day" : chart_titles[i];
+
+          g_assert_true (sy_chart_is_empty (chart (page, title)));
+        }
     }
+  select_and_wait (page, "Range", 2);
   check_rendering (page);
 }
 
@@ -827,6 +921,7 @@ main (int   argc,
   g_test_add_func ("/dashboard/chart-widget", test_chart_widget);
   g_test_add_func ("/dashboard/charts-with-data", test_charts_with_data);
   g_test_add_func ("/dashboard/range-and-group", test_range_and_group);
+  g_test_add_func ("/dashboard/many-groups", test_many_groups);
   g_test_add_func ("/dashboard/empty-history", test_empty_history);
   g_test_add_func ("/dashboard/export-import", test_export_import);
   g_test_add_func ("/dashboard/what-if", test_what_if);

@@ -6,6 +6,8 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "sy-activity-item.h"
 #include "sy-chart.h"
@@ -99,6 +101,7 @@ struct _SyDashboardPage
 
   /* built widgets */
   SyChart         *charts[N_CHARTS];
+  GtkLabel        *chart_titles[N_CHARTS];
   GtkLabel        *total_values[N_TOTALS];
   GtkLabel        *total_details[N_TOTALS];
 
@@ -144,6 +147,7 @@ typedef struct {
   SyInsightsGroup  group;
   GTimeZone       *tz;
   SyConfig        *config;
+  gboolean         per_day;   /* all of history: requests per day, not per hour */
 } Query;
 
 static void
@@ -236,13 +240,21 @@ refresh_worker (GTask        *task,
                             (GDestroyNotify) sy_error_row_free);
   if (failed (task, results->errors != NULL, &error))
     return;
-  results->hours = sy_insights_requests_per_hour (query->path, query->from_us, G_MAXINT64, query->tz, &error);
-  if (failed (task, results->hours != NULL, &error))
-    return;
+  /* A year of hours is a smear of 8,760 bars (and the slowest query): all of
+   * history counts requests per day instead, from the spend rows. */
+  if (!query->per_day)
+    {
+      results->hours = sy_insights_requests_per_hour (query->path, query->from_us, G_MAXINT64, query->tz,
+                                                      &error);
+      if (failed (task, results->hours != NULL, &error))
+        return;
+    }
   g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) results_free);
 }
 
 /* ------------------------------------------------------------------ display */
+
+static char *format_count (gint64 count);
 
 static void
 set_total (SyDashboardPage *self,
@@ -265,22 +277,34 @@ set_total_usd (SyDashboardPage *self,
   set_total (self, id, text, NULL);
 }
 
+/* The model's name as the value; its provider and price below. */
 static void
 set_model_total (SyDashboardPage   *self,
                  TotalId            id,
                  const SyModelCost *model)
 {
-  g_autofree char *price = NULL, *detail = NULL;
+  g_autofree char *price = NULL, *detail = NULL, *provider = NULL;
+  const char *slash;
 
   if (model == NULL)
     {
       set_total (self, id, "—", _("No priced requests"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->total_values[id]), NULL);
       return;
     }
+  slash = strchr (model->model, '/');
   price = sy_chart_format_value (SY_CHART_UNIT_USD, model->usd_per_mtok);
-  /* Translators: a price, "$0.40 per million tokens" */
-  detail = g_strdup_printf (_("%s per million tokens"), price);
-  set_total (self, id, model->model, detail);
+  if (slash != NULL)
+    {
+      provider = g_strndup (model->model, slash - model->model);
+      /* Translators: a provider and a price, "openai · $0.40 per million tokens" */
+      detail = g_strdup_printf (_("%s · %s per million tokens"), provider, price);
+    }
+  else
+    /* Translators: a price, "$0.40 per million tokens" */
+    detail = g_strdup_printf (_("%s per million tokens"), price);
+  set_total (self, id, slash != NULL ? slash + 1 : model->model, detail);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->total_values[id]), model->model);
 }
 
 static void
@@ -297,7 +321,7 @@ show_totals (SyDashboardPage        *self,
   set_model_total (self, TOTAL_EXPENSIVE, totals->most_expensive);
 
   saved = sy_chart_format_value (SY_CHART_UNIT_USD, totals->cache_saved);
-  count = g_strdup_printf ("%" G_GINT64_FORMAT, totals->cached_tokens);
+  count = format_count (totals->cached_tokens);
   tokens = g_strdup_printf (ngettext ("%s cached token", "%s cached tokens",
                                       (gulong) CLAMP (totals->cached_tokens, 0, G_MAXLONG)),
                             count);
@@ -325,45 +349,158 @@ compare_groups (gconstpointer a,
   return g_utf8_collate (group_a, group_b);
 }
 
+/* By total cost, highest first (ties by name). */
+static int
+compare_by_total (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      data)
+{
+  GHashTable *totals = data;
+  const char *group_a = *(const char * const *) a;
+  const char *group_b = *(const char * const *) b;
+  double total_a = *(double *) g_hash_table_lookup (totals, group_a);
+  double total_b = *(double *) g_hash_table_lookup (totals, group_b);
+
+  if (total_a != total_b)
+    return total_a > total_b ? -1 : 1;
+  return compare_groups (a, b);
+}
+
+/* Spend per Day shows this many groups by name, the rest as "Other". */
+#define SPEND_GROUPS_SHOWN 8
+
+/* Every local day from the first to the last of @rows (sorted by day), days
+ * without requests included: a time axis, not a list of dates. */
+static GPtrArray *
+every_day (GPtrArray *rows)
+{
+  GPtrArray *days = g_ptr_array_new_with_free_func (g_free);
+  const char *first, *last;
+  unsigned year, month, day;
+  g_autoptr(GDate) date = NULL;
+
+  if (rows->len == 0)
+    return days;
+  first = ((SySpendRow *) rows->pdata[0])->day;
+  last = ((SySpendRow *) rows->pdata[rows->len - 1])->day;
+  if (sscanf (first, "%4u-%2u-%2u", &year, &month, &day) != 3 ||
+      !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, (GDateYear) year))
+    return days;
+  date = g_date_new_dmy ((GDateDay) day, (GDateMonth) month, (GDateYear) year);
+  /* At most a few years of days, whatever the rows say. */
+  for (guint i = 0; i < 100000; i++)
+    {
+      char text[16];
+
+      g_snprintf (text, sizeof text, "%04u-%02u-%02u", g_date_get_year (date), g_date_get_month (date),
+                  g_date_get_day (date));
+      g_ptr_array_add (days, g_strdup (text));
+      if (strcmp (text, last) >= 0)
+        break;
+      g_date_add_days (date, 1);
+    }
+  return days;
+}
+
+static gboolean
+find_day (GPtrArray  *days,
+          const char *day,
+          guint      *index)
+{
+  return g_ptr_array_find_with_equal_func (days, day, g_str_equal, index);
+}
+
 static void
 show_spend (SyDashboardPage *self,
             GPtrArray       *rows)
 {
-  g_autoptr(GPtrArray) days = g_ptr_array_new ();
+  g_autoptr(GPtrArray) days = every_day (rows);
   g_autoptr(GPtrArray) groups = g_ptr_array_new ();
+  g_autoptr(GHashTable) totals = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) shown = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *other = C_("spend group", "Other");
   g_autofree double *values = NULL;
+  gboolean others = FALSE;
 
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SySpendRow *row = rows->pdata[i];
-      const char *group = group_name (row->group);
-
-      if (days->len == 0 || g_strcmp0 (days->pdata[days->len - 1], row->day) != 0)
-        g_ptr_array_add (days, row->day);
-      if (!g_ptr_array_find_with_equal_func (groups, group, g_str_equal, NULL))
-        g_ptr_array_add (groups, (gpointer) group);
-    }
   if (days->len == 0)
     {
       sy_chart_clear (self->charts[CHART_SPEND]);
       return;
     }
-  /* The same order of series whatever the days: by name. */
-  g_ptr_array_sort (groups, compare_groups);
-  values = g_new0 (double, days->len * groups->len);
-  for (guint i = 0, d = 0; i < rows->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
       SySpendRow *row = rows->pdata[i];
-      guint s = 0;
+      const char *group = group_name (row->group);
+      double *total = g_hash_table_lookup (totals, group);
 
-      while (g_strcmp0 (days->pdata[d], row->day) != 0)
-        d++;
-      g_ptr_array_find_with_equal_func (groups, group_name (row->group), g_str_equal, &s);
+      if (total == NULL)
+        {
+          total = g_new0 (double, 1);
+          g_hash_table_insert (totals, (gpointer) group, total);
+          g_ptr_array_add (groups, (gpointer) group);
+        }
+      *total += row->cost;
+    }
+  /* The groups that cost most keep their own colour, the rest share one. */
+  if (groups->len > SPEND_GROUPS_SHOWN + 1)
+    {
+      g_autoptr(GPtrArray) by_cost = g_ptr_array_copy (groups, NULL, NULL);
+
+      g_ptr_array_sort_with_data (by_cost, compare_by_total, totals);
+      for (guint i = 0; i < SPEND_GROUPS_SHOWN; i++)
+        g_hash_table_add (shown, by_cost->pdata[i]);
+      g_ptr_array_set_size (groups, 0);
+      for (guint i = 0; i < SPEND_GROUPS_SHOWN; i++)
+        g_ptr_array_add (groups, by_cost->pdata[i]);
+      others = TRUE;
+    }
+  /* The same order of series whatever the days: by name, Other last. */
+  g_ptr_array_sort (groups, compare_groups);
+  if (others)
+    g_ptr_array_add (groups, (gpointer) other);
+
+  values = g_new0 (double, days->len * groups->len);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SySpendRow *row = rows->pdata[i];
+      const char *group = group_name (row->group);
+      guint d = 0, s = groups->len - 1;
+
+      if (!find_day (days, row->day, &d))
+        continue;
+      if (!others || g_hash_table_contains (shown, group))
+        g_ptr_array_find_with_equal_func (groups, group, g_str_equal, &s);
       values[s * days->len + d] += row->cost;
     }
   sy_chart_set_data (self->charts[CHART_SPEND], SY_CHART_STACKED_BAR,
                      days->len, (const char * const *) days->pdata,
                      groups->len, (const char * const *) groups->pdata, values);
+}
+
+/* Requests per local day, for all of history. */
+static void
+show_days (SyDashboardPage *self,
+           GPtrArray       *rows)
+{
+  const char *series[] = { _("Requests") };
+  g_autoptr(GPtrArray) days = every_day (rows);
+  g_autofree double *counts = g_new0 (double, MAX (days->len, 1));
+
+  if (days->len == 0)
+    {
+      sy_chart_clear (self->charts[CHART_HOURS]);
+      return;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SySpendRow *row = rows->pdata[i];
+      guint d = 0;
+
+      if (find_day (days, row->day, &d))
+        counts[d] += (double) row->requests;
+    }
+  sy_chart_set_data (self->charts[CHART_HOURS], SY_CHART_HISTOGRAM, days->len,
+                     (const char * const *) days->pdata, 1, series, counts);
 }
 
 static double
@@ -551,8 +688,14 @@ refresh_done (GObject      *object,
   show_month (self, results->month, query->now_us);
   show_latency (self, results->latency);
   show_errors (self, results->errors);
-  show_hours (self, results->hours, query->tz,
-              gtk_drop_down_get_selected (self->range_dropdown) == 0);
+  if (query->per_day)
+    show_days (self, results->spend);
+  else
+    show_hours (self, results->hours, query->tz,
+                gtk_drop_down_get_selected (self->range_dropdown) == 0);
+  gtk_label_set_label (self->chart_titles[CHART_HOURS],
+                       query->per_day ? _("Requests per Day") : _(chart_info[CHART_HOURS].title));
+  sy_chart_set_title (self->charts[CHART_HOURS], gtk_label_get_label (self->chart_titles[CHART_HOURS]));
 }
 
 /* The first instant of the selected range, as of @now_us. */
@@ -589,6 +732,8 @@ refresh_charts (SyDashboardPage *self)
                                  1, 0, 0, 0);
   query->month_start_us = g_date_time_to_unix (month_start) * G_USEC_PER_SEC;
   query->group = MIN (gtk_drop_down_get_selected (self->group_dropdown), SY_INSIGHTS_BY_PROFILE);
+  query->per_day = range_days[MIN (gtk_drop_down_get_selected (self->range_dropdown),
+                                   G_N_ELEMENTS (range_days) - 1)] == 0;
   /* Configs in force are never modified: the worker may read this one. */
   query->config = g_object_ref (sy_services_get_config (self->services));
 
@@ -1514,6 +1659,7 @@ build_charts (SyDashboardPage *self)
       gtk_box_append (GTK_BOX (card), title);
       gtk_box_append (GTK_BOX (card), chart);
       self->charts[i] = SY_CHART (chart);
+      self->chart_titles[i] = GTK_LABEL (title);
       /* The last one alone on its row: it is the widest, hours on end. */
       gtk_grid_attach (self->charts_grid, card, last ? 0 : (int) i % 2, (int) i / 2, last ? 2 : 1, 1);
     }
