@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "sy-a11y.h"
 #include "sy-activity-page.h"
@@ -447,9 +448,9 @@ prune_done (GObject      *source,
     message = g_strdup_printf (_("Could not delete old bodies: %s"), error->message);
   else
     /* Translators: after deleting stored bodies older than the chosen age */
-    message = g_strdup_printf (ngettext ("Deleted the bodies of %" G_GSSIZE_FORMAT " request",
-                                         "Deleted the bodies of %" G_GSSIZE_FORMAT " requests", pruned),
-                               pruned);
+    message = g_strdup_printf (ngettext ("Deleted the bodies of %" PRId64 " request",
+                                         "Deleted the bodies of %" PRId64 " requests", (gulong) pruned),
+                               (int64_t) pruned);
   sy_window_toast_for (GTK_WIDGET (self), message);
   /* The detail shown may have lost its bodies. */
   sy_request_detail_show (self->detail, gtk_single_selection_get_selected_item (self->selection),
