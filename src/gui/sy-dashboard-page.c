@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sy-a11y.h"
 #include "sy-activity-item.h"
 #include "sy-chart.h"
 #include "sy-dashboard-page.h"
@@ -1778,6 +1779,9 @@ sy_dashboard_page_init (SyDashboardPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->file_cancellable = g_cancellable_new ();
+  sy_a11y_name_drop_down (self->range_dropdown, _("Range"));
+  sy_a11y_name_drop_down (self->group_dropdown, _("Group By"));
+  sy_a11y_name_drop_down (self->what_if_dropdown, _("Compare With"));
   build_totals (self);
   build_charts (self);
   {
