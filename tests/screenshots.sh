@@ -6,7 +6,7 @@
 # pointed at the mock upstream (OpenAI and Gemini with keys from the environment,
 # Anthropic with its key in a real keyring), two profiles, and a few requests
 # (one of them failing) sent through the endpoint so that Activity has rows.
-# The Dashboard is shown over a generated year of a developer's history instead
+# The Dashboard and History are shown over a generated year of a developer's history instead
 # (tests/gen-history: 1,000,000 requests ending now, a monthly budget in the
 # config), put in place of the live history for its runs only; SHOTS_ROWS
 # changes the number of requests. SHOTS_PAGES="dashboard …" takes only those
@@ -62,10 +62,10 @@ JSON
       -d "$1" "http://127.0.0.1:$port/v1/chat/completions" || true
   }
   for style in light dark; do
-    for page in ${SHOTS_PAGES:-providers activity dashboard profiles endpoint}; do
+    for page in ${SHOTS_PAGES:-providers activity history dashboard profiles endpoint}; do
       printf "[io/github/switchyard/Switchyard]\nlast-page='%s'\nstyle-variant='%s'\nwindow-width=1100\nwindow-height=760\n" \
         "$page" "$style" >"$XDG_CONFIG_HOME/glib-2.0/settings/keyfile"
-      [ "$page" != dashboard ] || swap_history "$WORK/year" "$WORK/live"
+      case $page in dashboard|history) swap_history "$WORK/year" "$WORK/live" ;; esac
       "$SWITCHYARD" >"$WORK/app.log" 2>&1 &
       pid=$!
       for _ in $(seq 1000); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.01; done
@@ -83,17 +83,22 @@ JSON
       fi
       sleep 2
       # The year's aggregates are read on a worker thread: let them land.
-      [ "$page" != dashboard ] || sleep 2
+      case $page in dashboard|history) sleep 2 ;; esac
       win=$(xdotool search --onlyvisible --name '^Switchyard$' | head -n1)
       if [ "$page" = activity ]; then
         # Select the second row (the streamed request) to show its detail.
         eval "$(xdotool getwindowgeometry --shell "$win")"
         xdotool mousemove $((X + 300)) $((Y + 135)) click 1
         sleep 1
+      elif [ "$page" = history ]; then
+        # The second row of the year: its route and attempts below.
+        eval "$(xdotool getwindowgeometry --shell "$win")"
+        xdotool mousemove $((X + 300)) $((Y + 200)) click 1
+        sleep 1
       fi
       import -window "$win" "$OUT/$page-$style.png"
       kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-      [ "$page" != dashboard ] || swap_history "$WORK/live" "$WORK/year"
+      case $page in dashboard|history) swap_history "$WORK/live" "$WORK/year" ;; esac
     done
   done
   exit 0

@@ -216,7 +216,7 @@ update_count (SyHistoryPage *self)
     text = g_strdup (error);
   else
     /* Translators: how many requests the History page lists */
-    text = g_strdup_printf (ngettext ("%u request", "%u requests", n), n);
+    text = g_strdup_printf (ngettext ("%'u request", "%'u requests", n), n);
   gtk_label_set_text (self->count_label, text);
 
   if (n > 0 || sy_history_model_get_loading (self->model))
