@@ -434,6 +434,50 @@ if [ -x "$BUILD_DIR/tests/bench-insights" ]; then
          "$(verdict "$INS_BYTES" '<' 1024)"
 fi
 
+# --- History search --------------------------------------------------------
+# Search over prompt text (FTS5) as the History page runs it
+# (sy_history_query_ids: its own connection, every matching id, newest first),
+# over a year of 1,000,000 requests, each with a 20 to 60-word prompt in the
+# index (generated once per build tree, then reused): median of 7 warm runs.
+# The filtered searches add provider = google and the last 30 days. With
+# BASELINE_BUILD_DIR, the baseline's bench-history runs on the same database.
+if [ -x "$BUILD_DIR/tests/bench-history" ]; then
+  log "History: search over 1,000,000 prompts …"
+  HIST_DB="$BUILD_DIR/bench-history-fts-1m.db"
+  "$BUILD_DIR/tests/bench-history" --search "$HIST_DB" >"$TMP/history.out" ||
+    log "run.sh: bench-history --search failed (exit status $?); its results are incomplete"
+  HIST_BASE=""
+  if [ -n "${BASELINE_BUILD_DIR:-}" ] && [ -x "$BASELINE_BUILD_DIR/tests/bench-history" ]; then
+    "$BASELINE_BUILD_DIR/tests/bench-history" --search "$HIST_DB" >"$TMP/history-base.out" 2>&1 || true
+    HIST_BASE="$TMP/history-base.out"
+  fi
+  hist () { awk -v k="$1" '$1 == k { print $2 }' "${2:-$TMP/history.out}"; }
+  hrow () { # KEY TARGET_OP TARGET NOTE: one line, the key as its label
+    local v note=$4
+    v=$(hist "$1")
+    [ -z "$HIST_BASE" ] || note="$note (baseline $(hist "$1" "$HIST_BASE"))"
+    printf '%-52s %10s %10s %6s  %s\n' "$1" "$v" "${2:+$2 $3}" \
+           "$( [ -z "$2" ] || verdict "${v:-?}" "$2" "$3")" "$note"
+  }
+  echo "History search over $(hist history_rows) requests (ms):"
+  for q in rare medium common two_words prefix one_letter; do
+    hrow "history_fts_ms_$q" '<' 50 \
+         "\"$(hist "history_fts_query_$q" | tr + ' ')\": $(hist "history_fts_matches_$q") hits"
+  done
+  for q in rare medium common two_words prefix one_letter; do
+    hrow "history_fts_filtered_ms_$q" '<' 50 "google, 30 days: $(hist "history_fts_filtered_matches_$q") hits"
+  done
+  for q in rare medium common two_words prefix one_letter; do
+    hrow "history_fts_match_only_ms_$q" "" "" "info: the FTS5 MATCH alone, count(*)"
+  done
+  hrow history_ids_ms_all "" "" "info: no search, all $(hist history_ids_matches_all) ids (opening the page)"
+  hrow history_ids_ms_filtered "" "" "info: no search, google, 30 days"
+  hrow history_read_page_ms "" "" "info: 100 requests read by id (a page of the list)"
+  hrow fts_index_bytes_per_request "" "" \
+       "info: index $(awk -v b="$(hist fts_index_bytes)" 'BEGIN { printf "%.0f", b / 1048576 }') MB, text kept $(awk -v b="$(hist fts_text_bytes)" 'BEGIN { printf "%.0f", b / 1048576 }') MB"
+  hrow gen_prompts_s "" "" "info: generated once: 1 M prompts indexed (requests: $(hist gen_requests_s) s)"
+fi
+
 # --- the window ------------------------------------------------------------
 # Time to appear, memory at idle, Activity's frames at 100 requests/s.
 bash "$HERE/window.sh" "$BUILD_DIR" || echo "window benchmark failed (see above)"

@@ -107,6 +107,16 @@ JSON
     GSK_RENDERER=cairo MOCK_UPSTREAM_BIN="$MOCK" "$BUILD_DIR/tests/bench-compare" \
       >"$OUT/compare_cairo.out" 2>"$OUT/compare_cairo.log" || true
   fi
+
+  # History over 1,000,000 requests (tests/bench/bench-history): open, scroll,
+  # drag the scrollbar. The database is the one run.sh's search part uses
+  # (generated here when it is not there yet).
+  if [ -x "$BUILD_DIR/tests/bench-history" ]; then
+    GSK_RENDERER=cairo "$BUILD_DIR/tests/bench-history" --scroll "$BUILD_DIR/bench-history-fts-1m.db" \
+      >"$OUT/history_cairo.out" 2>"$OUT/history_cairo.log" || true
+    "$BUILD_DIR/tests/bench-history" --scroll "$BUILD_DIR/bench-history-fts-1m.db" \
+      >"$OUT/history_gl.out" 2>"$OUT/history_gl.log" || true
+  fi
   exit 0
 fi
 
@@ -148,5 +158,38 @@ for renderer in gl cairo; do
   elif [ -x "$BUILD_DIR/tests/bench-compare" ]; then
     line "Compare ($renderer): no result, see below" "" "" ""
     tail -n 5 "$OUT/compare_$renderer.log"
+  fi
+done
+for renderer in cairo gl; do
+  out="$OUT/history_$renderer.out"
+  if grep -q '^history_frames_over_16ms ' "$out" 2>/dev/null; then
+    h () { awk -v k="$1" '$1 == k { print $2 }' "$out"; }
+    three () { printf '%s / %s / %s' "$(h "${1}_p50_ms")" "$(h "${1}_p99_ms")" "$(h "${1}_max_ms")"; }
+    parts () { printf '%s / %s / %s' "$(h "${1}_list_p50_ms")" "$(h "${1}_layout_p50_ms")" "$(h "${1}_paint_p50_ms")"; }
+    over=$(h history_frames_over_16ms)
+    line "History, $(h history_open_items) requests ($renderer): $(h history_rows_in_view) rows in view" "" "" ""
+    line "  history_open_ms: shown → first rows painted" "$(h history_open_ms)" "" ""
+    line "    the 1 M ids read (ms, info)" "$(h history_open_ids_ms)" "" ""
+    line "  history_scroll_frame p50 / p99 / max (ms)" "$(three history_scroll_frame)" "< 16" \
+         "$(verdict "$(h history_scroll_frame_max_ms)" '<' 16)"
+    line "    $(h history_scroll_rows) rows in 4 s, 3 rows to a page a frame; over 16 ms" \
+         "$(h history_scroll_frames_over_16ms)" "" ""
+    line "    p50 parts: list moved / layout / paint (ms)" "$(parts history_scroll)" "" ""
+    line "    cells bound a frame (info)" "$(h history_scroll_cells_bound_per_frame)" "" ""
+    line "  history_jumps_frame p50 / p99 / max (ms)" "$(three history_jumps_frame)" "< 16" \
+         "$(verdict "$(h history_jumps_frame_max_ms)" '<' 16)"
+    line "    scrollbar dragged to 25/50/90/100 %; over 16 ms" "$(h history_jumps_frames_over_16ms)" "" ""
+    line "    p50 parts: list moved / layout / paint (ms)" "$(parts history_jumps)" "" ""
+    line "    cells bound a frame (info)" "$(h history_jumps_cells_bound_per_frame)" "" ""
+    line "    rows filled after letting go, max (ms)" "$(for p in 25 50 90 100; do h "history_jump_fill_ms_$p"; done |
+                                                     sort -n | tail -n1)" "" ""
+    line "  history_frames_over_16ms (scroll + drags)" "$over" "0" "$(verdict "${over%%/*}" '<=' 0)"
+    line "  history_rows_read, of $(h history_open_items) (info)" "$(h history_rows_read)" "" ""
+    line "  RSS before / after History (MB)" "$(h history_rss_before_mb) / $(h history_rss_mb)" "" ""
+    line "  app's frame probe, same run: p50 / max (ms, info)" \
+         "$(sed -n 's/^probe //p' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["frame_p50_ms"], "/", d["frame_max_ms"])')" "" ""
+  elif [ -x "$BUILD_DIR/tests/bench-history" ]; then
+    line "History ($renderer): no result, see below" "" "" ""
+    tail -n 5 "$OUT/history_$renderer.log"
   fi
 done
