@@ -17,6 +17,7 @@ struct _SyActivityItem
   gboolean         finished;
   gboolean         placeholder;   /* a History row not read yet: every text empty */
   gboolean         with_date;     /* History spans days: the time shows its date */
+  char            *texts[SY_ACTIVITY_N_TEXTS];   /* formatted when first asked for */
 };
 
 G_DEFINE_FINAL_TYPE (SyActivityItem, sy_activity_item, G_TYPE_OBJECT)
@@ -118,55 +119,85 @@ sy_activity_item_get_property (GObject    *object,
                                GParamSpec *pspec)
 {
   SyActivityItem *self = SY_ACTIVITY_ITEM (object);
-  const SyHistoryRecord *r = self->record;
 
-  if (self->placeholder)
+  if (prop_id >= PROP_TIME && prop_id <= PROP_DURATION)
     {
-      if (G_PARAM_SPEC_VALUE_TYPE (pspec) == G_TYPE_STRING)
-        g_value_set_string (value, "");
-      else
-        g_value_set_boolean (value, FALSE);
+      g_value_set_string (value, sy_activity_item_get_text (self, (SyActivityText) (prop_id - PROP_TIME)));
       return;
     }
 
   switch (prop_id)
     {
-    case PROP_TIME:
-      g_value_take_string (value, format_time (r->started_at_us, self->with_date));
-      break;
-    case PROP_CLIENT:
-      g_value_set_string (value, r->client != NULL ? r->client : "");
-      break;
-    case PROP_REQUESTED_MODEL:
-      g_value_set_string (value, r->requested_model != NULL ? r->requested_model : "");
-      break;
-    case PROP_ROUTE:
-      g_value_take_string (value, format_route (r));
-      break;
-    case PROP_STATUS:
-      g_value_take_string (value, format_status (self));
-      break;
-    case PROP_TOKENS:
-      g_value_take_string (value, format_tokens (r));
-      break;
-    case PROP_COST:
-      g_value_take_string (value, format_cost (self));
-      break;
-    case PROP_TTFT:
-      g_value_take_string (value, self->finished ? format_ms (r->ttft_ms) : g_strdup (""));
-      break;
-    case PROP_DURATION:
-      g_value_take_string (value, self->finished ? format_ms (r->total_ms) : g_strdup (""));
-      break;
     case PROP_FINISHED:
       g_value_set_boolean (value, self->finished);
       break;
     case PROP_FAILED:
-      g_value_set_boolean (value, self->finished && (r->status < 200 || r->status >= 300));
+      g_value_set_boolean (value, sy_activity_item_get_failed (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+static char *
+format_text (SyActivityItem *self,
+             SyActivityText  text)
+{
+  const SyHistoryRecord *r = self->record;
+
+  if (self->placeholder)
+    return g_strdup ("");
+  switch (text)
+    {
+    case SY_ACTIVITY_TIME:
+      return format_time (r->started_at_us, self->with_date);
+    case SY_ACTIVITY_CLIENT:
+      return g_strdup (r->client != NULL ? r->client : "");
+    case SY_ACTIVITY_REQUESTED_MODEL:
+      return g_strdup (r->requested_model != NULL ? r->requested_model : "");
+    case SY_ACTIVITY_ROUTE:
+      return format_route (r);
+    case SY_ACTIVITY_STATUS:
+      return format_status (self);
+    case SY_ACTIVITY_TOKENS:
+      return format_tokens (r);
+    case SY_ACTIVITY_COST:
+      return format_cost (self);
+    case SY_ACTIVITY_TTFT:
+      return self->finished ? format_ms (r->ttft_ms) : g_strdup ("");
+    case SY_ACTIVITY_DURATION:
+      return self->finished ? format_ms (r->total_ms) : g_strdup ("");
+    case SY_ACTIVITY_N_TEXTS:
+    default:
+      g_return_val_if_reached (g_strdup (""));
+    }
+}
+
+const char *
+sy_activity_item_get_text (SyActivityItem *self,
+                           SyActivityText  text)
+{
+  g_return_val_if_fail (SY_IS_ACTIVITY_ITEM (self), "");
+  g_return_val_if_fail (text < SY_ACTIVITY_N_TEXTS, "");
+
+  if (self->texts[text] == NULL)
+    self->texts[text] = format_text (self, text);
+  return self->texts[text];
+}
+
+gboolean
+sy_activity_item_get_failed (SyActivityItem *self)
+{
+  g_return_val_if_fail (SY_IS_ACTIVITY_ITEM (self), FALSE);
+  return !self->placeholder && self->finished &&
+         (self->record->status < 200 || self->record->status >= 300);
+}
+
+static void
+forget_texts (SyActivityItem *self)
+{
+  for (guint i = 0; i < SY_ACTIVITY_N_TEXTS; i++)
+    g_clear_pointer (&self->texts[i], g_free);
 }
 
 static void
@@ -175,6 +206,7 @@ sy_activity_item_finalize (GObject *object)
   SyActivityItem *self = SY_ACTIVITY_ITEM (object);
 
   g_clear_pointer (&self->record, sy_history_record_free);
+  forget_texts (self);
 
   G_OBJECT_CLASS (sy_activity_item_parent_class)->finalize (object);
 }
@@ -234,6 +266,7 @@ sy_activity_item_update (SyActivityItem  *self,
   self->record = record;
   self->finished = TRUE;
   self->placeholder = FALSE;
+  forget_texts (self);
 
   g_object_freeze_notify (G_OBJECT (self));
   for (guint i = PROP_TIME; i < N_PROPS; i++)

@@ -16,6 +16,26 @@ SyActivityItem        *sy_activity_item_new        (SyHistoryRecord *record);
 /* The request ended: takes @record and notifies every property. */
 void                   sy_activity_item_update     (SyActivityItem  *self,
                                                     SyHistoryRecord *record);
+/* The texts a row shows, one per column. */
+typedef enum {
+  SY_ACTIVITY_TIME,
+  SY_ACTIVITY_CLIENT,
+  SY_ACTIVITY_REQUESTED_MODEL,
+  SY_ACTIVITY_ROUTE,
+  SY_ACTIVITY_STATUS,
+  SY_ACTIVITY_TOKENS,
+  SY_ACTIVITY_COST,
+  SY_ACTIVITY_TTFT,
+  SY_ACTIVITY_DURATION,
+  SY_ACTIVITY_N_TEXTS
+} SyActivityText;
+
+/* The text for @text, formatted once and kept until the item changes (a list
+ * binds rows often: scrolling a long one rebinds hundreds a frame). */
+const char            *sy_activity_item_get_text   (SyActivityItem  *self,
+                                                    SyActivityText   text);
+gboolean               sy_activity_item_get_failed (SyActivityItem  *self);
+
 /* A History row before its page is read: finished, every text empty, the time
  * with its date; sy_activity_item_update () fills it. */
 SyActivityItem        *sy_activity_item_new_placeholder (void);

@@ -27,52 +27,68 @@ struct _SyActivityPage
 G_DEFINE_FINAL_TYPE (SyActivityPage, sy_activity_page, ADW_TYPE_BIN)
 
 typedef struct {
-  const char *title;
-  const char *property;
-  float       xalign;
-  gboolean    expand;
+  const char     *title;
+  SyActivityText  text;
+  float           xalign;
+  gboolean        expand;
+  int             min_chars;   /* the column is never narrower … */
+  int             nat_chars;   /* … and asks for this much */
 } Column;
 
 static const Column columns[] = {
-  { N_("Time"), "time", 0, FALSE },
-  { N_("Client"), "client", 0, FALSE },
-  { N_("Requested"), "requested-model", 0, TRUE },
-  { N_("Routed To"), "route", 0, TRUE },
-  { N_("Status"), "status", 0, FALSE },
-  { N_("Tokens"), "tokens", 1, FALSE },
-  { N_("Cost"), "cost", 1, FALSE },
-  { N_("First Token"), "ttft", 1, FALSE },
-  { N_("Duration"), "duration", 1, FALSE },
+  { N_("Time"), SY_ACTIVITY_TIME, 0, FALSE, 8, 8 },
+  { N_("Client"), SY_ACTIVITY_CLIENT, 0, FALSE, 6, 16 },
+  { N_("Requested"), SY_ACTIVITY_REQUESTED_MODEL, 0, TRUE, 6, 18 },
+  { N_("Routed To"), SY_ACTIVITY_ROUTE, 0, TRUE, 8, 24 },
+  { N_("Status"), SY_ACTIVITY_STATUS, 0, FALSE, 9, 15 },
+  { N_("Tokens"), SY_ACTIVITY_TOKENS, 1, FALSE, 11, 11 },
+  { N_("Cost"), SY_ACTIVITY_COST, 1, FALSE, 9, 9 },
+  { N_("First Token"), SY_ACTIVITY_TTFT, 1, FALSE, 7, 7 },
+  { N_("Duration"), SY_ACTIVITY_DURATION, 1, FALSE, 7, 7 },
 };
+
+/* The History's times carry their date. */
+#define TIME_WITH_DATE_CHARS 19
 
 /* ------------------------------------------------------------------ columns */
 
+/* Cells are GtkInscriptions: unlike labels they do not measure their text to
+ * size themselves, so binding the hundreds of rows a long list keeps costs
+ * little. */
 static void
 cell_setup (GtkSignalListItemFactory *factory,
             GtkListItem              *list_item,
             const Column             *column)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *cell = gtk_inscription_new (NULL);
+  gboolean with_date = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "sy-with-date"));
+  int chars = column->text == SY_ACTIVITY_TIME && with_date ? TIME_WITH_DATE_CHARS : column->nat_chars;
 
-  gtk_label_set_xalign (GTK_LABEL (label), column->xalign);
-  /* Short values (times, numbers) are shown whole; names give way. */
-  if (column->expand || g_str_equal (column->property, "client"))
-    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_list_item_set_child (list_item, label);
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (cell), column->xalign);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (cell), (guint) chars);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (cell),
+                                 (guint) (column->text == SY_ACTIVITY_TIME ? chars : column->min_chars));
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  g_object_set_data (G_OBJECT (cell), "sy-column", (gpointer) column);
+  gtk_list_item_set_child (list_item, cell);
 }
 
 static void
-failed_changed (SyActivityItem *item,
-                GParamSpec     *pspec,
-                GtkWidget      *label)
+cell_update (SyActivityItem *item,
+             GParamSpec     *pspec,
+             GtkWidget      *cell)
 {
-  gboolean failed = FALSE;
+  const Column *column = g_object_get_data (G_OBJECT (cell), "sy-column");
+  const char *text = sy_activity_item_get_text (item, column->text);
 
-  g_object_get (item, "failed", &failed, NULL);
-  if (failed)
-    gtk_widget_add_css_class (label, "error");
-  else
-    gtk_widget_remove_css_class (label, "error");
+  gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
+  if (column->text == SY_ACTIVITY_STATUS)
+    {
+      if (sy_activity_item_get_failed (item))
+        gtk_widget_add_css_class (cell, "error");
+      else
+        gtk_widget_remove_css_class (cell, "error");
+    }
 }
 
 static void
@@ -80,17 +96,13 @@ cell_bind (GtkSignalListItemFactory *factory,
            GtkListItem              *list_item,
            const Column             *column)
 {
-  GObject *item = gtk_list_item_get_item (list_item);
-  GtkWidget *label = gtk_list_item_get_child (list_item);
-  GBinding *binding = g_object_bind_property (item, column->property, label, "label",
-                                              G_BINDING_SYNC_CREATE);
+  SyActivityItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *cell = gtk_list_item_get_child (list_item);
 
-  g_object_set_data (G_OBJECT (list_item), "binding", binding);
-  if (g_str_equal (column->property, "status"))
-    {
-      g_signal_connect (item, "notify::failed", G_CALLBACK (failed_changed), label);
-      failed_changed (SY_ACTIVITY_ITEM (item), NULL, label);
-    }
+  cell_update (item, NULL, cell);
+  /* Only a request still running, or a History row not read yet, changes. */
+  if (!sy_activity_item_get_finished (item) || sy_activity_item_is_placeholder (item))
+    g_signal_connect_object (item, "notify::finished", G_CALLBACK (cell_update), cell, 0);
 }
 
 static void
@@ -98,23 +110,20 @@ cell_unbind (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
              const Column             *column)
 {
-  GBinding *binding = g_object_steal_data (G_OBJECT (list_item), "binding");
-
-  if (binding != NULL)
-    g_binding_unbind (binding);
-  if (g_str_equal (column->property, "status"))
-    g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (list_item), failed_changed,
-                                          gtk_list_item_get_child (list_item));
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (list_item), cell_update,
+                                        gtk_list_item_get_child (list_item));
 }
 
 void
-sy_activity_columns_add (GtkColumnView *column_view)
+sy_activity_columns_add (GtkColumnView *column_view,
+                         gboolean       with_date)
 {
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {
       GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
       g_autoptr(GtkColumnViewColumn) column = NULL;
 
+      g_object_set_data (G_OBJECT (factory), "sy-with-date", GINT_TO_POINTER (with_date));
       g_signal_connect (factory, "setup", G_CALLBACK (cell_setup), (gpointer) &columns[i]);
       g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), (gpointer) &columns[i]);
       g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), (gpointer) &columns[i]);
@@ -177,7 +186,7 @@ static void
 sy_activity_page_init (SyActivityPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  sy_activity_columns_add (self->column_view);
+  sy_activity_columns_add (self->column_view, FALSE);
 }
 
 GtkWidget *

@@ -15,7 +15,8 @@ GtkWidget *sy_activity_page_new    (SyServices    *services);
 
 /* The request columns (time, client, requested, route, status, tokens, cost,
  * first token, duration) over a model of SyActivityItem: Activity's and
- * History's. */
-void       sy_activity_columns_add (GtkColumnView *column_view);
+ * History's (@with_date: times carry their date). */
+void       sy_activity_columns_add (GtkColumnView *column_view,
+                                    gboolean       with_date);
 
 G_END_DECLS

@@ -571,7 +571,7 @@ sy_history_page_init (SyHistoryPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  sy_activity_columns_add (self->column_view);
+  sy_activity_columns_add (self->column_view, TRUE);
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));
   sy_a11y_name_drop_down (self->range_dropdown, _("Time range"));
   sy_a11y_name_drop_down (self->client_dropdown, _("Client"));
