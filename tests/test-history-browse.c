@@ -182,6 +182,10 @@ test_search (Fixture       *fixture,
   assert_search (fixture->path, "kube", "r-late r-plain r-responses r-chat");
   assert_search (fixture->path, "KUBERNETES yaml", "r-responses");
   assert_search (fixture->path, "cafe", "r-anthropic");
+  /* Words of one or two letters are whole words, not prefixes. */
+  assert_search (fixture->path, "ca", "");
+  assert_search (fixture->path, "A", "r-late r-anthropic r-chat");
+  assert_search (fixture->path, "caf", "r-anthropic");
   /* Not prompt text: images, tool definitions, model names, answers. */
   assert_search (fixture->path, "SECRETPIXELS", "");
   assert_search (fixture->path, "BASE64BLOB", "");
@@ -192,6 +196,53 @@ test_search (Fixture       *fixture,
   assert_search (fixture->path, "kubernetes OR monads", "");
   assert_search (fixture->path, "NEAR( * )", "");
   assert_search (fixture->path, "   ", "r-late r-nobody r-plain r-responses r-anthropic r-chat");
+}
+
+/* Only the search changed: the ids the other filters found are narrowed, in
+ * their order. */
+static void
+test_search_within (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) base = NULL;
+  g_autoptr(GArray) within = NULL;
+  g_autoptr(GArray) all = NULL;
+  g_autoptr(GArray) reversed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) none = NULL;
+  SyHistoryFilter filter;
+
+  write_rows (fixture->path);
+  sy_history_filter_init (&filter);
+  filter.provider = "openai";
+  base = sy_history_query_ids (fixture->path, &filter, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (base->len, ==, 3);
+
+  /* The same as searching with the filter. */
+  within = sy_history_search_within (fixture->path, "kubernetes", base, NULL, &error);
+  g_assert_no_error (error);
+  filter.search = "kubernetes";
+  all = sy_history_query_ids (fixture->path, &filter, NULL, &error);
+  g_assert_cmpuint (within->len, ==, 2);
+  g_assert_cmpuint (all->len, ==, 2);
+  g_assert_cmpmem (within->data, within->len * sizeof (gint64), all->data, all->len * sizeof (gint64));
+
+  /* Whatever order @base has is kept. */
+  for (guint i = base->len; i > 0; i--)
+    g_array_append_val (reversed, g_array_index (base, gint64, i - 1));
+  g_clear_pointer (&within, g_array_unref);
+  within = sy_history_search_within (fixture->path, "kubernetes", reversed, NULL, &error);
+  g_assert_cmpint (g_array_index (within, gint64, 0), ==, g_array_index (all, gint64, 1));
+  g_assert_cmpint (g_array_index (within, gint64, 1), ==, g_array_index (all, gint64, 0));
+
+  /* No search: @base itself; nothing found: empty. */
+  g_clear_pointer (&within, g_array_unref);
+  within = sy_history_search_within (fixture->path, "  ", base, NULL, &error);
+  g_assert_cmpuint (within->len, ==, base->len);
+  none = sy_history_search_within (fixture->path, "monads", base, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
 }
 
 static void
@@ -562,6 +613,7 @@ main (int   argc,
 
   g_test_add_func ("/history-browse/prompt-text", test_prompt_text);
   ADD ("/history-browse/search", test_search);
+  ADD ("/history-browse/search-within", test_search_within);
   ADD ("/history-browse/filters", test_filters);
   ADD ("/history-browse/pages", test_pages);
   ADD ("/history-browse/no-history", test_no_history);

@@ -9,6 +9,9 @@
 
 #include "sy-history-private.h"
 
+/* Words this long or longer are looked for as prefixes. */
+#define PREFIX_CHARS 3
+
 /* Ids bound per statement when reading a page. */
 #define READ_IDS_CHUNK 256
 
@@ -24,7 +27,9 @@ sy_history_filter_init (SyHistoryFilter *filter)
 }
 
 /* An FTS5 query from what a person typed: every word must occur, each as a
- * prefix; quotes and operators are taken literally. NULL when nothing is left. */
+ * prefix when it has PREFIX_CHARS characters or more (the index keeps their
+ * prefixes of that length: schema 4); quotes and operators are taken
+ * literally. NULL when nothing is left. */
 static char *
 build_match (const char *search)
 {
@@ -47,7 +52,9 @@ build_match (const char *search)
             g_string_append_c (match, '"');
           g_string_append_c (match, *p);
         }
-      g_string_append (match, "\"*");
+      /* A word of one or two letters would be the start of most words
+       * (and slow to look up): it is looked for whole. */
+      g_string_append (match, g_utf8_strlen (words[i], -1) >= PREFIX_CHARS ? "\"*" : "\"");
     }
   if (match->len == 0)
     return NULL;
@@ -212,7 +219,25 @@ sy_history_query_ids (const char             *path,
                       GCancellable           *cancellable,
                       GError                **error)
 {
-  return query_ids (path, filter, 0, cancellable, error);
+  SyHistoryFilter without_search;
+  g_autoptr(GArray) base = NULL;
+  g_autofree char *match = NULL;
+
+  g_return_val_if_fail (filter != NULL, NULL);
+
+  /* With many matches, joining the index to the table costs a lookup a match
+   * and a sort (a common word: 300 ms over a million requests); the ids of
+   * the other filters, in order from their index, narrowed by the matches
+   * read in the index's own order, cost about the same whatever the search. */
+  match = build_match (filter->search);
+  if (match == NULL)
+    return query_ids (path, filter, 0, cancellable, error);
+  without_search = *filter;
+  without_search.search = NULL;
+  base = query_ids (path, &without_search, 0, cancellable, error);
+  if (base == NULL)
+    return NULL;
+  return sy_history_search_within (path, filter->search, base, cancellable, error);
 }
 
 GArray *
@@ -221,7 +246,86 @@ sy_history_query_ids_after (const char             *path,
                             gint64                  after_id,
                             GError                **error)
 {
-  return query_ids (path, filter, MAX (after_id, 1), NULL, error);
+  return query_ids (path, filter, MAX (after_id, 0), NULL, error);
+}
+
+GArray *
+sy_history_search_within (const char    *path,
+                          const char    *search,
+                          GArray        *base,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(GArray) ids = NULL;
+  g_autoptr(sqlite3) db = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *match = NULL;
+  g_autofree guint8 *found = NULL;
+  gint64 version = 0;
+  gint64 max_id = 0;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (base != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  match = build_match (search);
+  ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), match == NULL ? base->len : 0);
+  if (match == NULL)
+    {
+      g_array_append_vals (ids, base->data, base->len);
+      return g_steal_pointer (&ids);
+    }
+  for (guint i = 0; i < base->len; i++)
+    max_id = MAX (max_id, g_array_index (base, gint64, i));
+  if (max_id == 0)
+    return g_steal_pointer (&ids);
+
+  if (!sy_history_open_read_only (path, &db, error))
+    return NULL;
+  if (db == NULL)
+    return g_steal_pointer (&ids);
+  if (!sy_history_get_version (db, path, &version, error))
+    return NULL;
+  if (version < 4)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "This history has no search index yet: start Switchyard once to add it");
+      return NULL;
+    }
+
+  /* The index answers in rowid order, fast; the order of @base (newest
+   * first) is kept by marking the matches in a bitmap and walking @base. */
+  found = g_malloc0 ((gsize) (max_id / 8 + 1));
+  rc = sqlite3_prepare_v2 (db, "SELECT rowid FROM prompts WHERE prompts MATCH ?1", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+      if (cancellable != NULL)
+        sqlite3_progress_handler (db, 10000, interrupt_when_cancelled, cancellable);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+
+          if (id > 0 && id <= max_id)
+            found[id / 8] |= (guint8) (1u << (id % 8));
+        }
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (rc != SQLITE_DONE)
+    {
+      sy_history_set_sqlite_error (error, db, rc, path);
+      return NULL;
+    }
+  for (guint i = 0; i < base->len; i++)
+    {
+      gint64 id = g_array_index (base, gint64, i);
+
+      if (id > 0 && (found[id / 8] & (1u << (id % 8))) != 0)
+        g_array_append_val (ids, id);
+    }
+  return g_steal_pointer (&ids);
 }
 
 GPtrArray *

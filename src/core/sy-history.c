@@ -86,8 +86,11 @@ static const char * const migrations[] = {
   "CREATE INDEX requests_insights ON requests(provider, model, started_at, status, cost,"
   " prompt_tokens, completion_tokens, cached_tokens, total_ms, ttft_ms, tokens_per_s);",
   /* 4: search over prompt text (sy_prompt_text () of each stored request body),
-   * for the History page. Rows go with their body: pruned, deleted with it. */
-  "CREATE VIRTUAL TABLE prompts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');"
+   * for the History page, with an index of 3-character prefixes (a word being
+   * typed is looked up as one). Rows go with their body: pruned, deleted with
+   * it. */
+  "CREATE VIRTUAL TABLE prompts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2',"
+  " prefix = '3');"
   "CREATE TRIGGER bodies_prompt_delete AFTER DELETE ON bodies BEGIN"
   "  DELETE FROM prompts WHERE rowid = old.request_id;"
   " END;"

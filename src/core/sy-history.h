@@ -119,8 +119,9 @@ typedef enum {
 typedef struct {
   gint64           from_us;     /* [from_us, to_us) of started_at; 0 and */
   gint64           to_us;       /* G_MAXINT64 for all */
-  const char      *search;      /* words of the prompt (each a prefix, all must
-                                 * occur); NULL or blank: no search */
+  const char      *search;      /* words of the prompt, all must occur (those of
+                                 * 3 characters or more as prefixes, shorter ones
+                                 * whole); NULL or blank: no search */
   const char      *client;      /* exact values; NULL: any */
   const char      *provider;
   const char      *model;       /* "provider/model" */
@@ -145,6 +146,17 @@ GArray    *sy_history_query_ids_after (const char             *path,
                                        const SyHistoryFilter  *filter,
                                        gint64                  after_id,
                                        GError                **error);
+
+/* The ids of @base, in its order, whose prompt text matches @search (as
+ * SyHistoryFilter.search): for a list that has the ids of its other filters
+ * already and only the search changed — the index is read in its own order
+ * and @base is walked once, however many requests match. A blank @search
+ * gives a copy of @base. */
+GArray    *sy_history_search_within (const char    *path,
+                                     const char    *search,
+                                     GArray        *base,
+                                     GCancellable  *cancellable,
+                                     GError       **error);
 
 /* The requests @ids[0 .. @n_ids) in that order, without bodies: a GPtrArray of
  * SyHistoryRecord *, NULL where an id is no longer in the history. */

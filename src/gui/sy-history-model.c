@@ -27,6 +27,8 @@ struct _SyHistoryModel
   char         *profile;
 
   GArray       *ids;           /* gint64, newest first */
+  GArray       *base_ids;      /* the same without the search, while valid … */
+  char         *base_key;      /* … for these other filters (filter_key ()) */
   gint64        max_id;        /* the largest in @ids: refresh () asks for newer */
   GHashTable   *items;         /* id → SyActivityItem */
   GHashTable   *positions;     /* id → position when it was made (for eviction) */
@@ -68,11 +70,29 @@ typedef struct {
   char            *search, *client, *provider, *model, *profile;
   gint64           after_id;
   guint            generation;
+  char            *key;        /* filter_key () of the filter */
+  GArray          *base;       /* in: the ids without the search, if known; out: them */
 } Query;
+
+/* What the filters other than the search are: while it stays the same, a new
+ * search narrows the ids they found instead of querying again. */
+static char *
+filter_key (const SyHistoryFilter *filter)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%s|%d|%.17g",
+                          filter->from_us, filter->to_us,
+                          filter->client ? filter->client : "\x01",
+                          filter->provider ? filter->provider : "\x01",
+                          filter->model ? filter->model : "\x01",
+                          filter->profile ? filter->profile : "\x01",
+                          (int) filter->status, filter->min_cost);
+}
 
 static void
 query_free (Query *query)
 {
+  g_free (query->key);
+  g_clear_pointer (&query->base, g_array_unref);
   g_free (query->path);
   g_free (query->search);
   g_free (query->client);
@@ -97,7 +117,20 @@ query_new (SyHistoryModel *self,
   query->filter.profile = query->profile = g_strdup (self->profile);
   query->after_id = after_id;
   query->generation = self->generation;
+  query->key = filter_key (&query->filter);
+  if (after_id == 0 && self->base_ids != NULL && g_strcmp0 (self->base_key, query->key) == 0)
+    query->base = g_array_ref (self->base_ids);
   return query;
+}
+
+static gint64
+largest (GArray *ids)
+{
+  gint64 max = 0;
+
+  for (guint i = 0; i < ids->len; i++)
+    max = MAX (max, g_array_index (ids, gint64, i));
+  return max;
 }
 
 static void
@@ -113,22 +146,38 @@ query_worker (GTask        *task,
   if (query->after_id > 0)
     ids = sy_history_query_ids_after (query->path, &query->filter, query->after_id, &error);
   else
-    ids = sy_history_query_ids (query->path, &query->filter, cancellable, &error);
+    {
+      /* The other filters' ids once, then each search narrows them. */
+      SyHistoryFilter without_search = query->filter;
+
+      without_search.search = NULL;
+      if (query->base == NULL)
+        query->base = sy_history_query_ids (query->path, &without_search, cancellable, &error);
+      else
+        {
+          /* Requests recorded since (by the router, another process, an
+           * import) go on top, as refresh () puts them. */
+          g_autoptr(GArray) newer = sy_history_query_ids_after (query->path, &without_search,
+                                                                largest (query->base), &error);
+
+          if (newer == NULL)
+            g_clear_pointer (&query->base, g_array_unref);
+          else if (newer->len > 0)
+            {
+              g_array_append_vals (newer, query->base->data, query->base->len);
+              g_array_unref (query->base);
+              query->base = g_steal_pointer (&newer);
+            }
+        }
+      ids = query->base == NULL ? NULL
+            : sy_history_search_within (query->path, query->filter.search, query->base, cancellable, &error);
+    }
   if (ids == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, ids, (GDestroyNotify) g_array_unref);
 }
 
-static gint64
-largest (GArray *ids)
-{
-  gint64 max = 0;
-
-  for (guint i = 0; i < ids->len; i++)
-    max = MAX (max, g_array_index (ids, gint64, i));
-  return max;
-}
 
 static void
 set_error (SyHistoryModel *self,
@@ -161,6 +210,9 @@ query_done (GObject      *source,
       if (ids == NULL || ids->len == 0)
         return;
       g_array_prepend_vals (self->ids, ids->data, ids->len);
+      /* The other filters' ids lack the new requests: found again next time. */
+      g_clear_pointer (&self->base_ids, g_array_unref);
+      g_clear_pointer (&self->base_key, g_free);
       self->max_id = MAX (self->max_id, largest (ids));
       /* Cached items are found by id, so they stay valid; the pages being
        * read were asked for by position and will be asked for again. */
@@ -184,6 +236,13 @@ query_done (GObject      *source,
 
   g_array_unref (self->ids);
   self->ids = g_steal_pointer (&ids);
+  g_clear_pointer (&self->base_ids, g_array_unref);
+  g_clear_pointer (&self->base_key, g_free);
+  if (query->base != NULL && self->error == NULL)
+    {
+      self->base_ids = g_array_ref (query->base);
+      self->base_key = g_strdup (query->key);
+    }
   self->max_id = largest (self->ids);
   g_hash_table_remove_all (self->items);
   g_hash_table_remove_all (self->positions);
@@ -518,6 +577,8 @@ sy_history_model_finalize (GObject *object)
   SyHistoryModel *self = SY_HISTORY_MODEL (object);
 
   g_clear_pointer (&self->ids, g_array_unref);
+  g_clear_pointer (&self->base_ids, g_array_unref);
+  g_free (self->base_key);
   g_clear_pointer (&self->items, g_hash_table_unref);
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->wanted, g_array_unref);

@@ -54,6 +54,8 @@ struct _SyHistoryPage
   GCancellable       *cancellable;
   guint               refresh_id;
   gboolean            syncing;      /* widgets being set from the config */
+  gint64              range_now_us; /* "now" for the time range: kept while only the
+                                     * search changes, so its ids are reused */
   gboolean            queried;
 };
 
@@ -122,8 +124,10 @@ apply_filter (SyHistoryPage *self)
   sy_history_filter_init (&filter);
   filter.search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
+  if (self->range_now_us == 0)
+    self->range_now_us = g_get_real_time ();
   if (range < G_N_ELEMENTS (range_us) && range_us[range] > 0)
-    filter.from_us = g_get_real_time () - range_us[range];
+    filter.from_us = self->range_now_us - range_us[range];
   from = entry_day (self->from_entry, 0);
   to = entry_day (self->to_entry, 1);   /* the whole last day */
   if (from >= 0)
@@ -201,6 +205,13 @@ filter_changed (SyHistoryPage *self)
 {
   if (!self->syncing)
     apply_filter (self);
+}
+
+static void
+range_changed (SyHistoryPage *self)
+{
+  self->range_now_us = 0;
+  filter_changed (self);
 }
 
 static void
@@ -509,6 +520,16 @@ request_finished (SyHistoryPage *self)
 static void
 page_mapped (SyHistoryPage *self)
 {
+  /* "Last 24 hours" from now again. */
+  if (gtk_drop_down_get_selected (self->range_dropdown) != 0)
+    {
+      self->range_now_us = 0;
+      if (self->queried)
+        {
+          apply_filter (self);
+          return;
+        }
+    }
   if (!self->queried)
     apply_filter (self);
   else
@@ -614,7 +635,7 @@ sy_history_page_new (SyServices *services)
     }
   g_signal_connect_object (self->status_dropdown, "notify::selected", G_CALLBACK (filter_changed), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->range_dropdown, "notify::selected", G_CALLBACK (filter_changed), self,
+  g_signal_connect_object (self->range_dropdown, "notify::selected", G_CALLBACK (range_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->search_entry, "search-changed", G_CALLBACK (filter_changed), self,
                            G_CONNECT_SWAPPED);

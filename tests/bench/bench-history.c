@@ -13,8 +13,10 @@
  * (seeded, so the same every time). What the generation took and the index's
  * size are kept in DB_PATH.gen and printed by every --search run.
  *
- * --search times sy_history_query_ids () — what the page runs when a search
- * changes, its own connection each time — for a rare, a medium and a common
+ * --search times sy_history_search_within () — what the page runs when the
+ * search changes and the other filters' ids are known ("typed") — and
+ * sy_history_query_ids () — when the filters change too, its own connection
+ * each time — for a rare, a medium and a common
  * word, two words, a prefix and one letter (what is searched after the first
  * key press), each alone and with a provider and the last 30 days: the median
  * of RUNS runs after one warm-up run (the file in the OS cache), with the
@@ -394,7 +396,7 @@ time_query (const char            *path,
 }
 
 /* The FTS5 query alone, as sy-history-browse.c builds it from the words:
- * each quoted, a prefix. */
+ * each quoted, a prefix from three characters on. */
 static double
 time_match_only (sqlite3    *db,
                  const char *words)
@@ -405,7 +407,8 @@ time_match_only (sqlite3    *db,
   double ms[RUNS];
 
   for (guint i = 0; split[i] != NULL; i++)
-    g_string_append_printf (match, "%s\"%s\"*", i > 0 ? " " : "", split[i]);
+    g_string_append_printf (match, "%s\"%s\"%s", i > 0 ? " " : "", split[i],
+                            g_utf8_strlen (split[i], -1) >= 3 ? "*" : "");
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM prompts WHERE prompts MATCH ?1", -1, &stmt,
                                        NULL), ==, SQLITE_OK);
   sqlite3_bind_text (stmt, 1, match->str, -1, SQLITE_STATIC);
@@ -417,6 +420,31 @@ time_match_only (sqlite3    *db,
       if (run > 0)
         ms[run - 1] = (g_get_monotonic_time () - t0) / 1e3;
       sqlite3_reset (stmt);
+    }
+  return median (ms, RUNS);
+}
+
+/* What the page runs when only the search changes: the ids of its other
+ * filters are known (@base), the search narrows them. */
+static double
+time_typed (const char *path,
+            const char *text,
+            GArray     *base,
+            guint      *out_matches)
+{
+  double ms[RUNS];
+
+  for (guint run = 0; run <= RUNS; run++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GArray) ids = NULL;
+      gint64 t0 = g_get_monotonic_time ();
+
+      ids = sy_history_search_within (path, text, base, NULL, &error);
+      g_assert_no_error (error);
+      if (run > 0)
+        ms[run - 1] = (g_get_monotonic_time () - t0) / 1e3;
+      *out_matches = ids->len;
     }
   return median (ms, RUNS);
 }
@@ -479,6 +507,27 @@ bench_search (const char *path)
         }
     printf ("history_read_page_ms %.1f\n", median (page_ms, G_N_ELEMENTS (page_ms)));
     printf ("history_read_page_max_ms %.1f\n", page_ms[G_N_ELEMENTS (page_ms) - 1]);
+  }
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) base_all = sy_history_query_ids (path, &all, NULL, &error);
+    g_autoptr(GArray) base_recent = sy_history_query_ids (path, &recent, NULL, &error);
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (searches); i++)
+      {
+        const char *text = searches[i].text != NULL ? searches[i].text
+                                                    : g_ptr_array_index (vocabulary.words, searches[i].rank - 1);
+
+        ms = time_typed (path, text, base_all, &matches);
+        printf ("history_fts_typed_ms_%s %.1f\nhistory_fts_typed_matches_%s %u\n", searches[i].name, ms,
+                searches[i].name, matches);
+        ms = time_typed (path, text, base_recent, &matches);
+        printf ("history_fts_typed_filtered_ms_%s %.1f\nhistory_fts_typed_filtered_matches_%s %u\n",
+                searches[i].name, ms, searches[i].name, matches);
+        fflush (stdout);
+      }
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (searches); i++)
