@@ -95,8 +95,9 @@ probe_free (gpointer data)
   g_free (probe);
 }
 
-/* A frame's work: from its layout (or its paint, when nothing moved) to the end
- * of its paint. The frame clock emits only the phases that were asked for. */
+/* A frame's work: from its start (before-paint; or its paint, when only that
+ * was asked for) to the end of its paint, the update and layout phases in
+ * between included. */
 static void
 frame_phase (GdkFrameClock *clock,
              Probe         *probe)
@@ -144,7 +145,10 @@ window_mapped (GtkWidget *window,
   if (probe->clock != NULL)
     return;
   probe->clock = g_object_ref (gtk_widget_get_frame_clock (window));
-  probe->layout_id = g_signal_connect (probe->clock, "layout", G_CALLBACK (frame_phase), probe);
+  /* before-paint starts every frame, before the widgets' own update and
+   * layout handlers (connected earlier, so running before a "layout" handler
+   * of ours): their work counts too. */
+  probe->layout_id = g_signal_connect (probe->clock, "before-paint", G_CALLBACK (frame_phase), probe);
   probe->paint_id = g_signal_connect (probe->clock, "paint", G_CALLBACK (frame_phase), probe);
   probe->painted_id = g_signal_connect_after (probe->clock, "paint", G_CALLBACK (frame_painted), probe);
   probe->measure_from = g_get_monotonic_time () + G_USEC_PER_SEC;
