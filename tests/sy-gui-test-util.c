@@ -264,3 +264,35 @@ sy_gui_test_choose_file (const char *path)
   sy_gui_test_wait (chooser_has_file, file, 10, "the file chosen");
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
 }
+
+GtkWidget *
+sy_gui_test_find_by (GtkWidget      *root,
+                     gboolean      (*match) (GtkWidget *widget, gconstpointer data),
+                     gconstpointer   data)
+{
+  if (match (root, data))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = sy_gui_test_find_by (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_type (GtkWidget     *widget,
+          gconstpointer  type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (type));
+}
+
+GtkWidget *
+sy_gui_test_find_type (GtkWidget *root,
+                       GType      type)
+{
+  return sy_gui_test_find_by (root, has_type, GSIZE_TO_POINTER (type));
+}

@@ -56,6 +56,15 @@ GtkWidget  *sy_gui_test_find          (GtkWidget  *root,
                                        GType       type,
                                        const char *name);
 
+/* The first descendant of @root (depth first, @root included) that @match
+ * accepts with @data; NULL when none. */
+GtkWidget  *sy_gui_test_find_by       (GtkWidget  *root,
+                                       gboolean  (*match) (GtkWidget *widget, gconstpointer data),
+                                       gconstpointer data);
+/* The first descendant of @root of @type. */
+GtkWidget  *sy_gui_test_find_type     (GtkWidget  *root,
+                                       GType       type);
+
 /* The visible toplevel window of @type (a dialog, a file chooser), or NULL. */
 GtkWindow  *sy_gui_test_find_toplevel (GType       type);
 

@@ -63,28 +63,12 @@ compare_page (SyGuiTest          *test,
   return page;
 }
 
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_type (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The prompt: the page's one editable source view. */
 static void
 type_prompt (SyComparePage *page,
              const char    *text)
 {
-  GtkWidget *view = find_type (GTK_WIDGET (page), GTK_SOURCE_TYPE_VIEW);
+  GtkWidget *view = sy_gui_test_find_type (GTK_WIDGET (page), GTK_SOURCE_TYPE_VIEW);
 
   g_assert_nonnull (view);
   g_assert_true (gtk_text_view_get_editable (GTK_TEXT_VIEW (view)));
@@ -534,7 +518,7 @@ picker_row (GtkMenuButton *button,
   sy_gui_test_run_for (100);
   popover = gtk_menu_button_get_popover (button);
   g_assert_nonnull (popover);
-  list = GTK_LIST_BOX (find_type (GTK_WIDGET (popover), GTK_TYPE_LIST_BOX));
+  list = GTK_LIST_BOX (sy_gui_test_find_type (GTK_WIDGET (popover), GTK_TYPE_LIST_BOX));
   for (int i = 0; (row = gtk_list_box_get_row_at_index (list, i)) != NULL; i++)
     if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "model"), model) == 0)
       return row;
@@ -596,7 +580,7 @@ attach (SyComparePage *page,
 
   gtk_widget_activate_action (GTK_WIDGET (page), "compare.attach", NULL);
   sy_gui_test_choose_file (path);
-  box = find_type (GTK_WIDGET (page), GTK_TYPE_FLOW_BOX);
+  box = sy_gui_test_find_type (GTK_WIDGET (page), GTK_TYPE_FLOW_BOX);
   g_object_set_data (G_OBJECT (box), "want", GUINT_TO_POINTER (count));
   sy_gui_test_wait (attachments_at, box, 10, "the attachment");
 }
@@ -634,7 +618,7 @@ test_attachments (void)
   g_assert_cmpstr (sy_test_json_string (body, "messages.0.content.2.text"), ==,
                    "notes.txt\n```\nline one\nline two\n```");
   /* Sent once: the composer is empty again. */
-  g_assert_null (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (find_type (GTK_WIDGET (page), GTK_TYPE_FLOW_BOX)), 0));
+  g_assert_null (gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (sy_gui_test_find_type (GTK_WIDGET (page), GTK_TYPE_FLOW_BOX)), 0));
 }
 
 /* ------------------------------------------------------------- judging */
@@ -1145,7 +1129,7 @@ test_reopen (void)
   g_assert_nonnull (recent_button);
   gtk_menu_button_popup (GTK_MENU_BUTTON (recent_button));
   popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (recent_button));
-  list = GTK_LIST_BOX (find_type (GTK_WIDGET (popover), GTK_TYPE_LIST_BOX));
+  list = GTK_LIST_BOX (sy_gui_test_find_type (GTK_WIDGET (popover), GTK_TYPE_LIST_BOX));
   sy_gui_test_wait (list_has_rows, list, 30, "the recent list");
   row = gtk_list_box_get_row_at_index (list, 0);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, PROMPT);

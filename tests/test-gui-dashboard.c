@@ -108,24 +108,6 @@ fill_history (const char *path)
 
 /* ------------------------------------------------------------------ finding */
 
-static GtkWidget *
-find_by (GtkWidget *root,
-         gboolean (*match) (GtkWidget *widget, gconstpointer data),
-         gconstpointer data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 is_chart (GtkWidget     *widget,
           gconstpointer  title)
@@ -144,7 +126,7 @@ static SyChart *
 chart (GtkWidget  *page,
        const char *title)
 {
-  GtkWidget *found = find_by (page, is_chart, title);
+  GtkWidget *found = sy_gui_test_find_by (page, is_chart, title);
 
   g_assert_nonnull (found);
   return SY_CHART (found);
@@ -155,7 +137,7 @@ static const char *
 total (GtkWidget  *page,
        const char *title)
 {
-  GtkWidget *label = find_by (page, is_label, title);
+  GtkWidget *label = sy_gui_test_find_by (page, is_label, title);
 
   g_assert_nonnull (label);
   return gtk_label_get_text (GTK_LABEL (gtk_widget_get_next_sibling (label)));
@@ -166,7 +148,7 @@ static const char *
 total_detail (GtkWidget  *page,
               const char *title)
 {
-  GtkWidget *label = find_by (page, is_label, title);
+  GtkWidget *label = sy_gui_test_find_by (page, is_label, title);
 
   g_assert_nonnull (label);
   return gtk_label_get_text (GTK_LABEL (gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (label))));
@@ -176,7 +158,7 @@ static GtkDropDown *
 dropdown (GtkWidget  *page,
           const char *label_text)
 {
-  GtkWidget *label = find_by (page, is_label, label_text);
+  GtkWidget *label = sy_gui_test_find_by (page, is_label, label_text);
 
   g_assert_nonnull (label);
   return GTK_DROP_DOWN (gtk_label_get_mnemonic_widget (GTK_LABEL (label)));
@@ -726,7 +708,7 @@ is_list_box (GtkWidget     *widget,
 static const char *
 what_if_summary (GtkWidget *page)
 {
-  GtkWidget *label = find_by (page, is_what_if_summary, NULL);
+  GtkWidget *label = sy_gui_test_find_by (page, is_what_if_summary, NULL);
 
   g_assert_nonnull (label);
   return gtk_label_get_text (GTK_LABEL (label));
@@ -737,7 +719,7 @@ static char *
 what_if_row (GtkWidget *page,
              int        i)
 {
-  GtkWidget *list = find_by (page, is_list_box, NULL);
+  GtkWidget *list = sy_gui_test_find_by (page, is_list_box, NULL);
   GtkListBoxRow *row;
   GString *text = g_string_new (NULL);
 
@@ -784,8 +766,8 @@ label_shown (gpointer data)
 {
   LabelWait *wait = data;
 
-  return loaded (wait->page) && find_by (wait->page, is_label, wait->text) != NULL &&
-         gtk_widget_get_visible (find_by (wait->page, is_label, wait->text));
+  return loaded (wait->page) && sy_gui_test_find_by (wait->page, is_label, wait->text) != NULL &&
+         gtk_widget_get_visible (sy_gui_test_find_by (wait->page, is_label, wait->text));
 }
 
 /* What the profile "auto" would have cost, and today's prices, and a price

@@ -98,36 +98,18 @@ show_history (SyGuiTest *test)
   return page;
 }
 
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
+static gboolean
+shows_text (GtkWidget     *widget,
+            gconstpointer  text)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_type (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return GTK_IS_LABEL (widget) && g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
 }
 
 static GtkWidget *
 find_label (GtkWidget  *root,
             const char *text)
 {
-  if (GTK_IS_LABEL (root) && g_str_equal (gtk_label_get_text (GTK_LABEL (root)), text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return sy_gui_test_find_by (root, shows_text, text);
 }
 
 /* The control of @type that the label showing @text names: its mnemonic
@@ -148,21 +130,19 @@ find_labelled (GtkWidget  *root,
   return control;
 }
 
+static gboolean
+menu_button_starting (GtkWidget     *widget,
+                      gconstpointer  prefix)
+{
+  return GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_label (GTK_MENU_BUTTON (widget)) != NULL &&
+         g_str_has_prefix (gtk_menu_button_get_label (GTK_MENU_BUTTON (widget)), prefix);
+}
+
 static GtkWidget *
 find_menu_button (GtkWidget  *root,
                   const char *prefix)
 {
-  if (GTK_IS_MENU_BUTTON (root) && gtk_menu_button_get_label (GTK_MENU_BUTTON (root)) != NULL &&
-      g_str_has_prefix (gtk_menu_button_get_label (GTK_MENU_BUTTON (root)), prefix))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_menu_button (child, prefix);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return sy_gui_test_find_by (root, menu_button_starting, prefix);
 }
 
 static GtkWidget *find_stack_page (GtkWidget *root, const char *name);
@@ -182,7 +162,7 @@ static void
 search_for (GtkWidget  *page,
             const char *text)
 {
-  GtkWidget *entry = find_type (page, GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *entry = sy_gui_test_find_type (page, GTK_TYPE_SEARCH_ENTRY);
 
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
   /* search-changed comes after GtkSearchEntry's delay. */
@@ -253,7 +233,7 @@ test_browse (void)
   g_assert_cmpuint (read_at_top, <=, 3 * SY_HISTORY_MODEL_PAGE);
 
   /* Scrolling to the end reads the end. */
-  scrolled = find_type (page, GTK_TYPE_SCROLLED_WINDOW);
+  scrolled = sy_gui_test_find_type (page, GTK_TYPE_SCROLLED_WINDOW);
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
   sy_gui_test_run_for (300);
@@ -367,22 +347,21 @@ test_search_and_filters (void)
   gtk_menu_button_popdown (GTK_MENU_BUTTON (filters));
 }
 
+static gboolean
+stack_with_page (GtkWidget     *widget,
+                 gconstpointer  name)
+{
+  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), name) != NULL;
+}
+
+/* The child named @name of the first stack that has one. */
 static GtkWidget *
 find_stack_page (GtkWidget  *root,
                  const char *name)
 {
-  GtkWidget *page;
+  GtkWidget *stack = sy_gui_test_find_by (root, stack_with_page, name);
 
-  if (GTK_IS_STACK (root) && (page = gtk_stack_get_child_by_name (GTK_STACK (root), name)) != NULL)
-    return page;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_stack_page (child, name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return stack != NULL ? gtk_stack_get_child_by_name (GTK_STACK (stack), name) : NULL;
 }
 
 /* The text the detail shows under the tab @name ("route", "request",
@@ -397,7 +376,7 @@ view_text (GtkWidget  *detail,
   GtkTextIter start, end;
 
   g_assert_nonnull (page);
-  view = find_type (page, GTK_TYPE_TEXT_VIEW);
+  view = sy_gui_test_find_type (page, GTK_TYPE_TEXT_VIEW);
   buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
@@ -432,7 +411,7 @@ static void
 select_row (GtkWidget *page,
             guint      position)
 {
-  GtkWidget *view = find_type (page, GTK_TYPE_COLUMN_VIEW);
+  GtkWidget *view = sy_gui_test_find_type (page, GTK_TYPE_COLUMN_VIEW);
   GtkSelectionModel *selection = gtk_column_view_get_model (GTK_COLUMN_VIEW (view));
 
   gtk_selection_model_select_item (selection, position, TRUE);
@@ -447,7 +426,7 @@ test_detail (void)
 
   fill_history (test->db_path);
   page = show_history (test);
-  detail = find_type (page, SY_TYPE_REQUEST_DETAIL);
+  detail = sy_gui_test_find_type (page, SY_TYPE_REQUEST_DETAIL);
 
   /* Row 2499 (= 3 × 833) has its bodies, read from the database when
    * selected. */
@@ -538,7 +517,7 @@ test_live_and_storage (void)
 
   fill_history (test->db_path);
   page = show_history (test);
-  detail = find_type (page, SY_TYPE_REQUEST_DETAIL);
+  detail = sy_gui_test_find_type (page, SY_TYPE_REQUEST_DETAIL);
   port = sy_gui_test_start_endpoint (test);
 
   first = sy_test_chat (port, TOKEN, "{\"model\":\"openai/gpt-4.1-mini\",\"messages\":"

@@ -103,6 +103,34 @@ bind_named_int64 (sqlite3_stmt *stmt,
     sqlite3_bind_int64 (stmt, index, value);
 }
 
+/* Opens @path for reading: TRUE with *@out_db NULL when there is no history
+ * yet. A @search needs the index of schema 4. */
+static gboolean
+open_browse (const char  *path,
+             gboolean     search,
+             sqlite3    **out_db,
+             GError     **error)
+{
+  g_autoptr(sqlite3) db = NULL;
+  gint64 version = 0;
+
+  *out_db = NULL;
+  if (!sy_history_open_read_only (path, &db, error))
+    return FALSE;
+  if (db == NULL)
+    return TRUE;
+  if (!sy_history_get_version (db, path, &version, error))
+    return FALSE;
+  if (search && version < 4)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "This history has no search index yet: start Switchyard once to add it");
+      return FALSE;
+    }
+  *out_db = g_steal_pointer (&db);
+  return TRUE;
+}
+
 static GArray *
 query_ids (const char             *path,
            const SyHistoryFilter  *filter,
@@ -117,27 +145,17 @@ query_ids (const char             *path,
   g_autofree char *match = NULL;
   g_autofree char *provider_of_model = NULL;
   const char *model = NULL;
-  gint64 version = 0;
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (filter != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!sy_history_open_read_only (path, &db, error))
+  match = build_match (filter->search);
+  if (!open_browse (path, match != NULL, &db, error))
     return NULL;
   if (db == NULL)
     return g_steal_pointer (&ids);
-  if (!sy_history_get_version (db, path, &version, error))
-    return NULL;
-
-  match = build_match (filter->search);
-  if (match != NULL && version < 4)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "This history has no search index yet: start Switchyard once to add it");
-      return NULL;
-    }
 
   sql = g_string_new ("SELECT r.id FROM requests r WHERE r.started_at >= :from AND r.started_at < :to");
   if (filter->client != NULL)
@@ -261,7 +279,6 @@ sy_history_search_within (const char    *path,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *match = NULL;
   g_autofree guint8 *found = NULL;
-  gint64 version = 0;
   gint64 max_id = 0;
   int rc;
 
@@ -281,18 +298,10 @@ sy_history_search_within (const char    *path,
   if (max_id == 0)
     return g_steal_pointer (&ids);
 
-  if (!sy_history_open_read_only (path, &db, error))
+  if (!open_browse (path, TRUE, &db, error))
     return NULL;
   if (db == NULL)
     return g_steal_pointer (&ids);
-  if (!sy_history_get_version (db, path, &version, error))
-    return NULL;
-  if (version < 4)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "This history has no search index yet: start Switchyard once to add it");
-      return NULL;
-    }
 
   /* The index answers in rowid order, fast; the order of @base (newest
    * first) is kept by marking the matches in a bitmap and walking @base. */

@@ -814,22 +814,6 @@ count_bind (GtkSignalListItemFactory *factory,
   s->binds[s->phase]++;
 }
 
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_type (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static double
 status_mb (const char *field)
 {
@@ -943,7 +927,7 @@ bench_scroll (const char *path)
 
   page = sy_window_get_page (test->window, "history");
   s.model = sy_history_page_get_model (SY_HISTORY_PAGE (page));
-  view = GTK_COLUMN_VIEW (find_type (page, GTK_TYPE_COLUMN_VIEW));
+  view = GTK_COLUMN_VIEW (sy_gui_test_find_type (page, GTK_TYPE_COLUMN_VIEW));
   g_assert_nonnull (view);
   s.adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
   g_assert_nonnull (s.adjustment);
