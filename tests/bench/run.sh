@@ -432,6 +432,16 @@ if [ -x "$BUILD_DIR/tests/bench-insights" ]; then
          "$(ins export_csv_30d_ms)" "" ""
   printf '%-52s %10s %10s %6s\n' "history on disk per request, no bodies (bytes)" "$INS_BYTES" "< 1024" \
          "$(verdict "$INS_BYTES" '<' 1024)"
+  # The Dashboard's What If over the same 30 days (tests/bench-what-if).
+  if [ -x "$BUILD_DIR/tests/bench-what-if" ]; then
+    "$BUILD_DIR/tests/bench-what-if" "$BUILD_DIR/bench-insights-1m.db" >"$TMP/what-if.out" ||
+      log "run.sh: bench-what-if failed (exit status $?)"
+    wif () { awk -v k="$1" '$1 == k { print $2 }' "$TMP/what-if.out"; }
+    for kind in today table fallback cheapest cheapest-all crossing; do
+      printf '%-52s %10s %10s %6s\n' "  what-if, $kind, 30 days (ms, info)" "$(wif "what_if_${kind}_30d_ms")" "" ""
+    done
+    printf '%-52s %10s %10s %6s\n' "  what-if, today's prices, whole year (ms, info)" "$(wif what_if_today_all_ms)" "" ""
+  fi
 fi
 
 # --- History search --------------------------------------------------------
