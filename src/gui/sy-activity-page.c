@@ -101,8 +101,9 @@ cell_bind (GtkSignalListItemFactory *factory,
 
   cell_update (item, NULL, cell);
   /* Only a request still running, or a History row not read yet, changes. */
+  /* Disconnected at unbind, which the list does before it drops a cell. */
   if (!sy_activity_item_get_finished (item) || sy_activity_item_is_placeholder (item))
-    g_signal_connect_object (item, "notify::finished", G_CALLBACK (cell_update), cell, 0);
+    g_signal_connect (item, "notify::finished", G_CALLBACK (cell_update), cell);
 }
 
 static void
