@@ -40,6 +40,7 @@ struct _SyHistoryModel
   guint         rows_read;
 
   GCancellable *query_cancellable;
+  gboolean      closed;        /* queries and pages still running are dropped */
   gboolean      loading;
   gboolean      refreshing;
   char         *error;
@@ -201,8 +202,8 @@ query_done (GObject      *source,
   g_autoptr(GArray) ids = g_task_propagate_pointer (G_TASK (result), &error);
   guint old_n = self->ids->len;
 
-  if (query->generation != self->generation)
-    return;   /* a newer filter is on its way */
+  if (query->generation != self->generation || self->closed)
+    return;   /* a newer filter is on its way, or the list is gone */
 
   if (query->after_id > 0)
     {
@@ -396,6 +397,8 @@ page_done (GObject      *source,
   g_autoptr(GPtrArray) records = g_task_propagate_pointer (G_TASK (result), &error);
 
   self->reading = FALSE;
+  if (self->closed)
+    return;
   if (read->generation == self->generation)
     {
       if (records == NULL)
@@ -565,8 +568,7 @@ sy_history_model_dispose (GObject *object)
 {
   SyHistoryModel *self = SY_HISTORY_MODEL (object);
 
-  g_cancellable_cancel (self->query_cancellable);
-  g_clear_object (&self->query_cancellable);
+  sy_history_model_close (self);
 
   G_OBJECT_CLASS (sy_history_model_parent_class)->dispose (object);
 }
@@ -624,6 +626,16 @@ sy_history_model_init (SyHistoryModel *self)
   self->positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->wanted = g_array_new (FALSE, FALSE, sizeof (guint));
   self->pending = g_hash_table_new (NULL, NULL);
+}
+
+void
+sy_history_model_close (SyHistoryModel *self)
+{
+  g_return_if_fail (SY_IS_HISTORY_MODEL (self));
+
+  self->closed = TRUE;
+  g_cancellable_cancel (self->query_cancellable);
+  g_clear_object (&self->query_cancellable);
 }
 
 SyHistoryModel *

@@ -27,6 +27,10 @@ void            sy_history_model_set_filter (SyHistoryModel        *self,
  * applies). */
 void            sy_history_model_refresh    (SyHistoryModel        *self);
 
+/* Stops: what is still being read is dropped (the page went; the history may
+ * be going too). Tasks in flight keep the model alive until they end. */
+void            sy_history_model_close      (SyHistoryModel        *self);
+
 gboolean        sy_history_model_get_loading (SyHistoryModel       *self);
 const char     *sy_history_model_get_error   (SyHistoryModel       *self);
 /* Rows read from the database since the model was made, for tests: pages are

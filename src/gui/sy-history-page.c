@@ -547,6 +547,8 @@ sy_history_page_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SY_TYPE_HISTORY_PAGE);
   g_clear_object (&self->selection);
+  if (self->model != NULL)
+    sy_history_model_close (self->model);
   g_clear_object (&self->model);
   g_clear_object (&self->services);
 

@@ -106,7 +106,11 @@ format_worker (GTask        *task,
       g_clear_pointer (&in->request, g_free);
       g_clear_pointer (&in->response, g_free);
       if (!sy_history_read_bodies (in->history_path, in->request_id, &in->request, &in->response, &error))
-        g_warning ("Could not read the bodies of %s: %s", in->request_id, error->message);
+        {
+          /* Said where the bodies would be. */
+          out->request = g_strdup_printf (_("Could not read the history: %s"), error->message);
+          out->response = g_strdup (out->request);
+        }
     }
 
   if (route != NULL)
@@ -118,8 +122,11 @@ format_worker (GTask        *task,
     joined = sy_json_to_string (node);
   }
   out->route = readable (joined, &ignored);
-  out->request = readable (in->request, &out->request_json);
-  out->response = readable (in->response, &out->response_json);
+  if (out->request == NULL)
+    {
+      out->request = readable (in->request, &out->request_json);
+      out->response = readable (in->response, &out->response_json);
+    }
   g_task_return_pointer (task, out, (GDestroyNotify) detail_text_free);
 }
 
