@@ -336,6 +336,25 @@ test_search_and_filters (void)
       expected += i % 50 == 0 && row_time (i) >= start;
     assert_count (page, expected);
   }
+  /* The last day picked in the To calendar: the same requests. */
+  {
+    GtkWidget *to = find_labelled (page, GTK_TYPE_ENTRY, "To");
+    GtkWidget *button = gtk_widget_get_next_sibling (to);
+    GtkWidget *calendar;
+
+    g_assert_true (GTK_IS_MENU_BUTTON (button));
+    gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+    sy_gui_test_run_for (100);
+    calendar = gtk_popover_get_child (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+    gtk_calendar_select_day (GTK_CALENDAR (calendar), last_day);
+    g_signal_emit_by_name (calendar, "day-selected");   /* as a click on the day does */
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (to)), ==, last_day_text);
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)))));
+    sy_gui_test_wait (settled, page, 30, "the date range");
+    assert_count (page, expected);
+    gtk_editable_set_text (GTK_EDITABLE (to), "");
+    sy_gui_test_wait (settled, page, 30, "the date range");
+  }
   gtk_editable_set_text (GTK_EDITABLE (from), "yesterday");
   g_assert_true (gtk_widget_has_css_class (from, "error"));
 

@@ -31,6 +31,10 @@ struct _SyHistoryPage
   GtkPopover         *filters_popover;
   GtkEntry           *from_entry;
   GtkEntry           *to_entry;
+  GtkMenuButton      *from_calendar_button;
+  GtkMenuButton      *to_calendar_button;
+  GtkCalendar        *from_calendar;
+  GtkCalendar        *to_calendar;
   GtkDropDown        *client_dropdown;
   GtkDropDown        *provider_dropdown;
   GtkDropDown        *model_dropdown;
@@ -182,6 +186,35 @@ apply_filter (SyHistoryPage *self)
   self->queried = TRUE;
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   sy_history_model_set_filter (self->model, &filter);
+}
+
+/* A day picked in a calendar goes into its entry, as if typed. */
+static void
+day_picked (GtkCalendar *calendar,
+            GtkEntry    *entry)
+{
+  g_autoptr(GDateTime) day = gtk_calendar_get_date (calendar);
+  g_autofree char *text = g_date_time_format (day, "%Y-%m-%d");
+  GtkWidget *popover = gtk_widget_get_ancestor (GTK_WIDGET (calendar), GTK_TYPE_POPOVER);
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+  if (popover != NULL)
+    gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
+/* The calendar opens on the day its entry holds, or today. */
+static void
+calendar_shown (GtkPopover *popover)
+{
+  GtkCalendar *calendar = GTK_CALENDAR (gtk_popover_get_child (popover));
+  GtkEntry *entry = g_object_get_data (G_OBJECT (calendar), "sy-entry");
+  gint64 start = parse_day (gtk_editable_get_text (GTK_EDITABLE (entry)), 0);
+  g_autoptr(GDateTime) day = start >= 0 ? g_date_time_new_from_unix_local (start / G_USEC_PER_SEC)
+                                        : g_date_time_new_now_local ();
+
+  g_signal_handlers_block_by_func (calendar, day_picked, entry);
+  gtk_calendar_select_day (calendar, day);
+  g_signal_handlers_unblock_by_func (calendar, day_picked, entry);
 }
 
 static void
@@ -572,6 +605,10 @@ sy_history_page_class_init (SyHistoryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, filters_popover);
   gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, from_entry);
   gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, to_entry);
+  gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, from_calendar_button);
+  gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, to_calendar_button);
+  gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, from_calendar);
+  gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, to_calendar);
   gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, client_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, provider_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SyHistoryPage, model_dropdown);
@@ -647,6 +684,18 @@ sy_history_page_new (SyServices *services)
   for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
     g_signal_connect_object (entries[i], "changed", G_CALLBACK (filter_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->clear_button, "clicked", G_CALLBACK (clear_filters), self, G_CONNECT_SWAPPED);
+  {
+    GtkCalendar *calendars[] = { self->from_calendar, self->to_calendar };
+    GtkEntry *targets[] = { self->from_entry, self->to_entry };
+    GtkMenuButton *buttons[] = { self->from_calendar_button, self->to_calendar_button };
+
+    for (guint i = 0; i < G_N_ELEMENTS (calendars); i++)
+      {
+        g_object_set_data (G_OBJECT (calendars[i]), "sy-entry", targets[i]);
+        g_signal_connect (calendars[i], "day-selected", G_CALLBACK (day_picked), targets[i]);
+        g_signal_connect (gtk_menu_button_get_popover (buttons[i]), "show", G_CALLBACK (calendar_shown), NULL);
+      }
+  }
   g_signal_connect_object (self->filters_popover, "notify::visible", G_CALLBACK (filters_shown), self,
                            G_CONNECT_SWAPPED);
 
