@@ -11,6 +11,15 @@
 
 G_BEGIN_DECLS
 
+/* Amounts in USD: sums of cents in binary floating point are exact to far
+ * better than this. */
+#define USD_EPSILON 1e-9
+#define assert_usd(got, want) g_assert_cmpfloat_with_epsilon ((got), (want), USD_EPSILON)
+
+/* A range of history that holds everything ([from, to) in µs). */
+#define ALL_FROM 0
+#define ALL_TO   G_MAXINT64
+
 /* A fresh directory under $TMPDIR, removed by sy_test_rmdir (). */
 char *sy_test_mkdtemp (void);
 void  sy_test_rmdir   (const char *path);

@@ -13,11 +13,6 @@
  * period boundary below is a local one (set in main before any GTimeZone). */
 #define TEST_ZONE "America/New_York"
 
-/* Sums of cents in binary floating point are exact to far better than this. */
-#define USD_EPSILON 1e-9
-
-#define assert_usd(got, want) g_assert_cmpfloat_with_epsilon ((got), (want), USD_EPSILON)
-
 typedef SyTestDbFixture Fixture;
 
 /* µs since the epoch of a local wall-clock time. */

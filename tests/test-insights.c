@@ -13,13 +13,6 @@
 #include "sy-insights.h"
 #include "sy-test-util.h"
 
-/* Sums of cents in binary floating point are exact to far better than this. */
-#define USD_EPSILON 1e-9
-#define assert_usd(got, want) g_assert_cmpfloat_with_epsilon ((got), (want), USD_EPSILON)
-
-#define ALL_FROM 0
-#define ALL_TO   G_MAXINT64
-
 typedef SyTestDbFixture Fixture;
 
 static guint n_requests;

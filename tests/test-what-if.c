@@ -13,12 +13,6 @@
 #include "sy-test-util.h"
 #include "sy-what-if.h"
 
-#define USD_EPSILON 1e-9
-#define assert_usd(got, want) g_assert_cmpfloat_with_epsilon ((got), (want), USD_EPSILON)
-
-#define ALL_FROM 0
-#define ALL_TO   G_MAXINT64
-
 typedef SyTestDbFixture Fixture;
 
 /* Prices in USD per million tokens, chosen so that every expected figure
