@@ -854,17 +854,28 @@ plural (gint64 count)
   return (gulong) CLAMP (count, 0, G_MAXLONG);
 }
 
-/* A file the chooser gave, as a local path the worker can open; NULL with a
- * toast when it has none (a remote location without a FUSE mount). */
+/* The answer of the Export or Import chooser: the file it gave, as a local
+ * path the worker can open. NULL when none was chosen (the page is no longer
+ * busy), with a toast when the file has no path (a remote location without a
+ * FUSE mount). The chooser is released either way. */
 static char *
 chosen_path (SyDashboardPage *self,
-             GtkFileChooser  *chooser)
+             GtkNativeDialog *dialog,
+             int              response)
 {
-  g_autoptr(GFile) file = gtk_file_chooser_get_file (chooser);
-  char *path = file != NULL ? g_file_get_path (file) : NULL;
+  g_autoptr(GFile) file = NULL;
+  char *path = NULL;
 
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      path = file != NULL ? g_file_get_path (file) : NULL;
+      if (path == NULL)
+        show_toast (self, _("Choose a file on this computer"));
+    }
+  g_clear_object (&self->chooser);
   if (path == NULL)
-    show_toast (self, _("Choose a file on this computer"));
+    set_file_busy (self, FALSE);
   return path;
 }
 
@@ -928,14 +939,9 @@ export_response (GtkNativeDialog *dialog,
   g_autofree char *lower = NULL;
   FileJob *job;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file_path = chosen_path (self, GTK_FILE_CHOOSER (dialog));
-  g_clear_object (&self->chooser);
+  file_path = chosen_path (self, dialog, response);
   if (file_path == NULL)
-    {
-      set_file_busy (self, FALSE);
-      return;
-    }
+    return;
 
   lower = g_ascii_strdown (file_path, -1);
   job = g_new0 (FileJob, 1);
@@ -1053,14 +1059,9 @@ import_response (GtkNativeDialog *dialog,
   g_autofree char *file_path = NULL;
   FileJob *job;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file_path = chosen_path (self, GTK_FILE_CHOOSER (dialog));
-  g_clear_object (&self->chooser);
+  file_path = chosen_path (self, dialog, response);
   if (file_path == NULL)
-    {
-      set_file_busy (self, FALSE);
-      return;
-    }
+    return;
 
   job = g_new0 (FileJob, 1);
   job->path = g_strdup (sy_services_get_history_path (self->services));
