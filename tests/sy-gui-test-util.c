@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "sy-gui-test-util.h"
 #include "sy-json.h"
 
@@ -295,4 +297,48 @@ sy_gui_test_find_type (GtkWidget *root,
                        GType      type)
 {
   return sy_gui_test_find_by (root, has_type, GSIZE_TO_POINTER (type));
+}
+
+static gboolean
+stack_with_page (GtkWidget     *widget,
+                 gconstpointer  name)
+{
+  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), name) != NULL;
+}
+
+typedef struct {
+  GtkWidget  *root;
+  const char *tab;
+  const char *needle;
+} DetailWait;
+
+static gboolean
+detail_shows (gpointer data)
+{
+  DetailWait *wait = data;
+  GtkWidget *stack = sy_gui_test_find_by (wait->root, stack_with_page, wait->tab);
+  GtkWidget *view;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  g_assert_nonnull (stack);
+  view = sy_gui_test_find_type (gtk_stack_get_child_by_name (GTK_STACK (stack), wait->tab), GTK_TYPE_TEXT_VIEW);
+  g_assert_nonnull (view);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  return strstr (text, wait->needle) != NULL;
+}
+
+void
+sy_gui_test_wait_detail (GtkWidget  *root,
+                         const char *tab,
+                         const char *needle,
+                         double      timeout_s)
+{
+  DetailWait wait = { root, tab, needle };
+  g_autofree char *what = g_strdup_printf ("\"%s\" in the %s tab", needle, tab);
+
+  sy_gui_test_wait (detail_shows, &wait, timeout_s, what);
 }

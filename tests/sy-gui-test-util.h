@@ -65,6 +65,14 @@ GtkWidget  *sy_gui_test_find_by       (GtkWidget  *root,
 GtkWidget  *sy_gui_test_find_type     (GtkWidget  *root,
                                        GType       type);
 
+/* Waits until the request detail (SyRequestDetail) under @root shows @needle
+ * in its tab @tab ("route", "request" or "response"); fails the test after
+ * @timeout_s seconds. */
+void        sy_gui_test_wait_detail   (GtkWidget  *root,
+                                       const char *tab,
+                                       const char *needle,
+                                       double      timeout_s);
+
 /* The visible toplevel window of @type (a dialog, a file chooser), or NULL. */
 GtkWindow  *sy_gui_test_find_toplevel (GType       type);
 

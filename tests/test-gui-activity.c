@@ -3,8 +3,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <gtksourceview/gtksource.h>
-
 #include "sy-activity-item.h"
 #include "sy-gui-test-util.h"
 #include "sy-json.h"
@@ -131,57 +129,6 @@ column_view (GtkWidget *root)
   return NULL;
 }
 
-static char *
-view_text (GtkWidget  *root,
-           const char *accessible_title)
-{
-  GtkWidget *stack_page = NULL;
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
-
-  /* Source views are found by type, in template order: route, request, response. */
-  GPtrArray *views = g_ptr_array_new ();
-  GPtrArray *todo = g_ptr_array_new ();
-
-  g_ptr_array_add (todo, root);
-  while (todo->len > 0)
-    {
-      GtkWidget *w = g_ptr_array_steal_index (todo, 0);
-      if (GTK_SOURCE_IS_VIEW (w))
-        g_ptr_array_add (views, w);
-      for (GtkWidget *c = gtk_widget_get_last_child (w); c != NULL; c = gtk_widget_get_prev_sibling (c))
-        g_ptr_array_insert (todo, 0, c);
-    }
-  g_ptr_array_unref (todo);
-  g_assert_cmpuint (views->len, ==, 3);
-  if (g_str_equal (accessible_title, "route"))
-    stack_page = views->pdata[0];
-  else if (g_str_equal (accessible_title, "request"))
-    stack_page = views->pdata[1];
-  else
-    stack_page = views->pdata[2];
-  g_ptr_array_unref (views);
-
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (stack_page));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-}
-
-typedef struct {
-  GtkWidget  *root;
-  const char *which;
-  const char *needle;
-} TextWanted;
-
-static gboolean
-view_contains (gpointer data)
-{
-  TextWanted *wanted = data;
-  g_autofree char *text = view_text (wanted->root, wanted->which);
-
-  return strstr (text, wanted->needle) != NULL;
-}
-
 /* A request sent with libsoup shows up in Activity with its route, tokens, cost
  * and timings, and its row opens the bodies and the route explanation. */
 static void
@@ -236,9 +183,9 @@ test_request_shows_up (void)
 
   /* Selecting the row shows the request body and the route. */
   gtk_selection_model_select_item (gtk_column_view_get_model (column_view (activity)), 0, TRUE);
-  sy_gui_test_wait (view_contains, &(TextWanted) { activity, "request", PROMPT }, 10, "the request body");
-  sy_gui_test_wait (view_contains, &(TextWanted) { activity, "response", "Hello" }, 10, "the response body");
-  sy_gui_test_wait (view_contains, &(TextWanted) { activity, "route", "\"attempts\"" }, 10, "the route");
+  sy_gui_test_wait_detail (activity, "request", PROMPT, 10);
+  sy_gui_test_wait_detail (activity, "response", "Hello", 10);
+  sy_gui_test_wait_detail (activity, "route", "\"attempts\"", 10);
 }
 
 typedef struct {

@@ -383,49 +383,6 @@ find_stack_page (GtkWidget  *root,
   return stack != NULL ? gtk_stack_get_child_by_name (GTK_STACK (stack), name) : NULL;
 }
 
-/* The text the detail shows under the tab @name ("route", "request",
- * "response"). */
-static char *
-view_text (GtkWidget  *detail,
-           const char *name)
-{
-  GtkWidget *page = find_stack_page (detail, name);
-  GtkWidget *view;
-  GtkTextBuffer *buffer;
-  GtkTextIter start, end;
-
-  g_assert_nonnull (page);
-  view = sy_gui_test_find_type (page, GTK_TYPE_TEXT_VIEW);
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-}
-
-typedef struct {
-  GtkWidget  *detail;
-  const char *label;
-  const char *needle;
-} ViewWait;
-
-static gboolean
-view_contains (gpointer data)
-{
-  ViewWait *wait = data;
-  g_autofree char *text = view_text (wait->detail, wait->label);
-
-  return strstr (text, wait->needle) != NULL;
-}
-
-static void
-wait_view (GtkWidget  *detail,
-           const char *label,
-           const char *needle)
-{
-  ViewWait wait = { detail, label, needle };
-
-  sy_gui_test_wait (view_contains, &wait, 30, needle);
-}
-
 static void
 select_row (GtkWidget *page,
             guint      position)
@@ -453,16 +410,16 @@ test_detail (void)
   assert_count (page, 1);
   record_at (page, 0);
   select_row (page, 0);
-  wait_view (detail, "request", "Tell me about the");
-  wait_view (detail, "request", "number 2499");
-  wait_view (detail, "response", "row 2499");
+  sy_gui_test_wait_detail (detail, "request", "Tell me about the", 30);
+  sy_gui_test_wait_detail (detail, "request", "number 2499", 30);
+  sy_gui_test_wait_detail (detail, "response", "row 2499", 30);
 
   /* Row 2498 was recorded without bodies. */
   search_for (page, "");
   g_assert_cmpstr (record_at (page, 1)->request_id, ==, "sy-row-2498");
   select_row (page, 1);
-  wait_view (detail, "request", "Not stored");
-  wait_view (detail, "response", "Not stored");
+  sy_gui_test_wait_detail (detail, "request", "Not stored", 30);
+  sy_gui_test_wait_detail (detail, "response", "Not stored", 30);
 
   /* Without a running router, bodies past the age go when asked. */
   set_days (test, page, 1);
@@ -549,7 +506,7 @@ test_live_and_storage (void)
   search_for (page, "kiwi");
   assert_count (page, 1);
   select_row (page, 0);
-  wait_view (detail, "request", "live kiwi question");
+  sy_gui_test_wait_detail (detail, "request", "live kiwi question", 30);
 
   /* Turning body storage off is saved in the config (other members kept) and
    * the next request keeps metadata only. */
@@ -574,7 +531,7 @@ test_live_and_storage (void)
   assert_count (page, 1);   /* the second one has no text to search */
   search_for (page, "");
   select_row (page, 0);
-  wait_view (detail, "request", "Not stored");
+  sy_gui_test_wait_detail (detail, "request", "Not stored", 30);
 
   /* Keeping bodies one day: the running router has the history prune older
    * ones by itself. Row 30 (41 hours ago) loses its searchable text; row 2496
