@@ -58,6 +58,7 @@ struct _SyHistoryPage
   GCancellable       *cancellable;
   guint               refresh_id;
   gboolean            syncing;      /* widgets being set from the config */
+  gboolean            filtered;     /* the query in force narrows the history */
   gint64              range_now_us; /* "now" for the time range: kept while only the
                                      * search changes, so its ids are reused */
   gboolean            queried;
@@ -183,6 +184,7 @@ apply_filter (SyHistoryPage *self)
   else
     gtk_menu_button_set_label (self->filters_button, _("Filters"));
 
+  self->filtered = n_active > 0 || range != 0 || filter.search[0] != '\0';
   self->queried = TRUE;
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   sy_history_model_set_filter (self->model, &filter);
@@ -267,11 +269,8 @@ update_count (SyHistoryPage *self)
     gtk_stack_set_visible_child_name (self->stack, "list");
   else
     {
-      gboolean filtered = gtk_editable_get_text (GTK_EDITABLE (self->search_entry))[0] != '\0' ||
-                          !g_str_equal (gtk_menu_button_get_label (self->filters_button), _("Filters")) ||
-                          gtk_drop_down_get_selected (self->range_dropdown) != 0;
-
-      adw_status_page_set_title (self->empty_page, filtered ? _("No Matching Requests") : _("No Requests"));
+      adw_status_page_set_title (self->empty_page,
+                                 self->filtered ? _("No Matching Requests") : _("No Requests"));
       gtk_stack_set_visible_child_name (self->stack, "empty");
     }
 }
